@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from policytui.risk import classify
+from policytui.risk import classify, classify_all
 from policytui.toolinfo import ToolInfo
 
 
@@ -451,6 +451,105 @@ def test_read_only_said_of_something_else_or_next_to_a_riskier_word_is_not_read(
                                                                                  description):
     c = classify(tool(name, description))
     assert c.category != "Read", c.evidence
+
+
+# ----- a verbless tool whose description says the call changes nothing ---------------------
+
+
+@pytest.mark.parametrize("name,description", [
+    # Every change denied, or nothing kept of what is worked out or said to come back.
+    ("doi_soat_cod", "Bảng đối soát COD (reconciliation) theo kỳ: tiền đã thu, phí, số tiền sẽ "
+     "chuyển cho shop. Chỉ đọc."),
+    ("config_comparison", "Comparison of two versions of a config file, line by line. Nothing "
+     "is changed."),
+    ("renderuj_html", "Renderuje notatkę do HTML (z rozwiniętymi osadzeniami) i zwraca wynik "
+     "jako tekst. Nic nie zapisuje na dysku."),
+    ("obituaryDraft", "Drafts obituary text from the supplied details. The draft is returned, "
+     "not saved."),
+    ("avgift_berakna", "Beräknar månadsavgift enligt maxtaxa utifrån hushållets inkomst och "
+     "antal barn. Inget sparas."),
+    ("vypocet_zalohy", "Spočítá doporučenou výši záloh podle průměrné spotřeby. Nic se "
+     "neukládá."),
+    ("raschet_dostavki", "Расчёт стоимости доставки по весу и городу. Ничего не сохраняет."),
+    # A quote or estimate worked out and handed back, its one act denied.
+    ("quote_shipping", "Shipping quote for a cart; nothing is booked."),
+    ("handset_quote", "Quote for a phone repair from its model and fault. No order is placed."),
+    ("tilbud_paa_reparation", "Prisoverslag på en reparation ud fra reservedele og arbejdstid. "
+     "Der bliver ikke bestilt noget."),
+    ("fiyat_hesapla", "Konaklama fiyatını hesaplar (gecelik fiyatlar, vergiler, şehir vergisi). "
+     "Rezervasyon oluşturmaz."),
+    ("orcamento_mudanca", "Orçamento de mudança por volume e distância. Nenhuma reserva é "
+     "feita."),
+    ("devis_peinture", "Devis indicatif pour des travaux de peinture selon la surface. Aucune "
+     "commande n'est passée."),
+])
+def test_a_verbless_tool_that_says_the_call_changes_nothing_reads(name, description):
+    c = classify(tool(name, description))
+    assert c.category == "Read", c.evidence
+    assert any("the call does nothing" in line for line in c.evidence)
+
+
+@pytest.mark.parametrize("name,description,properties", [
+    # Sent: nothing kept says nothing of sending.
+    ("oncall_heads_up", "Heads-up to the on-call engineer with the alert summary, by SMS. "
+     "Nothing is saved.", None),
+    ("kalkulacka_odeslat", "Spočítá měsíční splátku a odešle ji klientovi e-mailem. Nic se "
+     "neukládá.", None),
+    ("orcamento_envio", "Orçamento da limpeza enviado ao cliente por WhatsApp. Nada é salvo.",
+     None),
+    ("sms_login_code", "Login code by SMS to the phone number on file; the code is returned, "
+     "not saved.", None),
+    # A setting made live is not kept either: no worked-out thing, nothing said to come back.
+    ("thermostat_mode", "Heat, cool or off mode for a thermostat. Nothing is saved.",
+     {"mode": {"type": "string"}}),
+    ("svetla_obyvak", "Světla v obývacím pokoji, zapnutí nebo vypnutí. Nic se neukládá.",
+     {"stav": {"type": "string"}}),
+    # Under a condition, of one place only, or of something else.
+    ("bucket_retention", "Retention of old objects in a bucket. With dry_run set, nothing is "
+     "changed.", None),
+    ("contacts_import", "Contacts CSV import; nothing is saved until commit is true.", None),
+    ("orders_csv", "Orders in the date range as a CSV file in the workspace. Nothing is "
+     "changed in the shop.", None),
+    ("config_comparison", "Comparison of two versions of a config file; the newer one is "
+     "applied to the cluster. Nothing else is changed.", None),
+    # Something else said done: a passive, a participle put somewhere, an act joined by
+    # "and", a booking or a date made.
+    ("zaehlerstand", "Zählerstand eines Zählers. Der Stand wird an den Netzbetreiber "
+     "übermittelt. Es wird nichts gespeichert.", None),
+    ("quote_pdf", "Quote for the order as a PDF attached to the deal. Nothing is booked.", None),
+    ("estimate_hold", "Price estimate for the job; the slot gets reserved for the crew. Nothing "
+     "is charged.", None),
+    ("raschet_i_zakaz", "Расчёт стоимости доставки и создание заказа у курьера. Ничего не "
+     "сохраняет.", None),
+    ("kostenvoranschlag", "Kostenvoranschlag für eine Reparatur, mit Termin beim Techniker. Es "
+     "wird nichts gespeichert.", None),
+    # One act denied of what is no quote or estimate: the draft is kept, the outage made.
+    ("campaign_draft", "Campaign draft for a mailing list, from a subject and a body; nothing "
+     "is sent.", None),
+    ("zone_outage_simulation", "Simulation of a zone outage for a service. No data is lost.",
+     None),
+    # A command the tables lack leads: it may act whatever is kept.
+    ("ringkasan_rapat", "Ringkasan notulen rapat dalam tiga poin utama. Tidak ada yang "
+     "disimpan.", None),
+])
+def test_a_denial_that_leaves_an_act_open_is_not_read(name, description, properties):
+    c = classify(tool(name, description, properties))
+    assert c.category != "Read", c.evidence
+
+
+def test_readers_found_by_their_denials_tell_nothing_of_how_the_server_names_readers():
+    # Two calculators read by "Nic se neukládá" would otherwise make their sibling, named
+    # alike and left Other by its words, a reader of the server's kind; it mails the result.
+    named = {"kalkulacka_splatek": "Spočítá měsíční splátku podle výše úvěru a sazby. Nic se "
+                                   "neukládá.",
+             "kalkulacka_poplatku": "Spočítá poplatek za vedení účtu podle tarifu. Nic se "
+                                    "neukládá.",
+             "kalkulacka_splatek_odeslat": "Spočítá měsíční splátku a odešle ji klientovi "
+                                           "e-mailem. Nic se neukládá."}
+    tools = [tool(name, description, {"castka": {"type": "number"}})
+             for name, description in named.items()]
+    found = classify_all(tools, use_annotations=False)
+    assert [found[name].category for name in named] == ["Read", "Read", "Other"]
 
 
 @pytest.mark.parametrize("name,description", [

@@ -37,7 +37,7 @@ from policytui.risk.arguments import argument_shape
 from policytui.risk.categories import READ
 from policytui.risk.descriptions import act_after_a_colon, description_verbs
 from policytui.risk.schema import normalize
-from policytui.risk.wording import puts_it_somewhere, said_later
+from policytui.risk.wording import DENIED, puts_it_somewhere, said_later
 from policytui.risk.words import lexicon_verb, name_words
 
 # The first line of evidence a verbless tool gets (wording.py): shown to read, or nothing found.
@@ -155,7 +155,10 @@ class VerblessReaders:
                 continue
             verbless += 1
             verbless_heads[words[0]] = verbless_heads.get(words[0], 0) + 1
-            if category == READ:
+            if category == READ and not first.startswith(DENIED):
+                # A tool read because its text says the call does nothing tells nothing of
+                # how the server names its readers: its sibling "Spočítá splátku a odešle ji
+                # klientovi" is named alike and acts.
                 shown += 1
                 reading_heads.add(words[0])
         family = frozenset(head for head in reading_heads if heads[head] == verbless_heads[head])

@@ -13,6 +13,14 @@ import re
 
 from policytui.risk import vocabulary as v
 from policytui.risk.categories import LOW, OTHER
+from policytui.risk.denials import (
+    joins_an_act,
+    opens_with_worked_out,
+    says_its_act_is_not_done,
+    says_nothing_changes,
+    says_something_done_besides,
+    worked_out,
+)
 from policytui.risk.descriptions import (
     DescriptionVerbs,
     a_clause_says_what_is_done,
@@ -57,6 +65,7 @@ from policytui.risk.words import (
     base_verb,
     participle_verb,
     plural_noun,
+    sentence_tokens,
 )
 
 
@@ -65,6 +74,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     sentence alone."""
     evidence: list[str] = []
     against: list[str] = []
+    denied: str | None = None  # the words of a denial that read a verbless tool (`_denied`)
     order = KIND_ORDER
     texts = KIND_TEXT
     kind: str | None = None  # the riskiest reading so far
@@ -348,6 +358,18 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append("no verb in the name or the description's first sentence, which opens "
                         f"with {quoted_word(view_word)}, naming what is shown")
     elif (name.kind is None and desc.kind is None
+          and v.MONEY_MOVEMENT_NOUNS.isdisjoint(name.words)
+          and (denied := _denied(name, desc)) is not None):
+        # "avgift_berakna": "Beräknar månadsavgift ... Inget sparas."; "shipping_quote":
+        # "Shipping quote for a cart; nothing is booked." No verb the tables know, and the
+        # description says the call keeps and changes nothing, or, of a quote or estimate
+        # worked out and handed back, that its one act is not done. Later sentences, money
+        # and arguments may still make it riskier.
+        kind = v.READ
+        category, severity = KIND_RISK[kind]
+        confidence = 35
+        evidence.append(f"{DENIED} ({quoted_word(denied)})")
+    elif (name.kind is None and desc.kind is None
           and (command := unknown_command(name, desc)) is not None):
         # "Retweet a tweet", "Log worked hours": a verb the tables lack. Fail closed: an
         # unknown action changes something until its words show otherwise.
@@ -387,9 +409,12 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         clear, disagree = True, True
         evidence.append(f"the name ends with {quoted_word(noun)}, the act of '{verb}', which "
                         f"{texts[kind]}: the riskier reading wins")
+    # What the description says later is read past a denial that made it Read ("Nada é
+    # salvo" would be "salvo" said of the call).
+    told = desc if denied is None else _without(desc, denied)
     if kind == v.READ and name.kind is None and desc.kind is None and (
-            act := act_after_a_colon(desc) or _said_later(desc)
-            or _done_to_what_it_shows(desc)) is not None:
+            act := act_after_a_colon(told) or _said_later(told)
+            or _done_to_what_it_shows(told)) is not None:
         # "order_status": "Order status. Cancels the order if it has not shipped." A name and
         # a sentence of nouns show something; what the sentence says after a colon, or a later
         # sentence, that the tool does counts ("tax_forms": "W-2 forms for the year: files
@@ -398,6 +423,48 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         disagree = True
         category, severity = KIND_RISK[kind]
     return Reading(category, severity, confidence, evidence, against, kind, disagree, rendered)
+
+
+# The first line of evidence of a verbless tool read by a denial (`_denied`): the server's
+# pass over its verbless readers (server_readers.py) takes no sign of its naming from it.
+DENIED = ("no verb in the name or the description's first sentence, but the description says "
+          "the call does nothing")
+
+
+def _denied(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """The words in which a verbless tool's description says the call changes nothing, or,
+    when the name or the sentence's opening names a quote, estimate or preview, that the one
+    act it might lead to is not done; else None. Not when the sentence is led by a command
+    the tables lack (unless it is such a word: "Devis pour ..."), nor when anything else in
+    the description is said to be done."""
+    if not desc.text or len(desc.text) < 8:
+        return None
+    if worked_out(name.words) or opens_with_worked_out(desc.sentence):
+        said = says_its_act_is_not_done(desc.text)
+    else:
+        said = says_nothing_changes(desc.text)
+    if said is None or says_something_done_besides(desc.text, said) or joins_an_act(desc.sentence):
+        return None
+    command = unknown_command(name, desc)
+    if command is not None and worked_out([command[0]]) is None:
+        return None  # "Retweet a tweet. Nothing is saved.": the unknown command may act
+    left = _without(desc, said)
+    if (not _nothing_done_after(left) or a_clause_says_what_is_done(left.sentence)
+            or not _nothing_done_later(left) or _a_passive_in(left.rest()[:60])):
+        return None
+    return said
+
+
+def _without(desc: DescriptionVerbs, said: str) -> DescriptionVerbs:
+    """The description with the words `said` left out, so that a denial ("nothing is booked")
+    is not itself read as a passive that acts."""
+    # With the ";" or "," that joined it: "Shipping quote for a cart; nothing is booked."
+    denial = re.compile(r"\s*[;,\u2013\u2014]?\s*" + re.escape(said))
+    sentence = denial.sub("", desc.sentence, count=1)
+    left = DescriptionVerbs(sentence, desc.words, denial.sub("", desc.text, count=1))
+    if sentence != desc.sentence:
+        left.words = sentence_tokens(sentence)
+    return left
 
 
 def _said_later(desc: DescriptionVerbs) -> tuple[str, str] | None:
