@@ -3090,6 +3090,33 @@ def test_the_tools_command_calls_a_report_handed_back_read_and_its_kept_twin_not
     assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
 
 
+_CHANGES_NOTHING = "37-readers-that-say-they-change-nothing"
+
+
+def test_the_tools_command_reads_tools_that_say_the_call_changes_nothing_and_not_their_twins(
+        tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of each server of
+    # the thirty-seventh round (verbless tools whose description says the call changes or
+    # keeps nothing, and quotes whose one act it denies, each beside tools phrased alike that
+    # send, set, book, hold, attach or make something; and a server of calculators named
+    # alike, one of which mails its result), a server at a time as it would list.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    servers = [server["tools"] for server in made_up["servers"]
+               if server["round"] == _CHANGES_NOTHING]
+    assert [len(round_tools) for round_tools in servers] == [33, 21, 3]
+    found: dict[str, str] = {}
+    for round_tools in servers:
+        found.update(_categories_from_the_tools_command(tmp_path, [
+            {key: value for key, value in spec.items() if key not in ("acts", "money")}
+            for spec in round_tools]))
+    specs = [spec for round_tools in servers for spec in round_tools]
+    # Every reader but one is Read: "Ringkasan ..." leads with a word the tables lack, which
+    # may act whatever the description says is kept.
+    assert {spec["name"] for spec in specs
+            if not spec["acts"] and found[spec["name"]] != "Read"} == {"ringkasan_rapat"}
+    assert [spec["name"] for spec in specs if spec["acts"] and found[spec["name"]] == "Read"] == []
+
+
 # ----- a view whose act a participle says is done ---------------------------------------------
 
 
