@@ -162,6 +162,13 @@ class PaletteCommands(EditorBase):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from self._editor_commands(screen)
+        # The palette itself, by the name README.md and the help give it: typing "command
+        # palette" found nothing. Enter opens it anew, its search empty: every action listed.
+        yield SystemCommand(
+            palette_title("Command palette", "every action, found by a word of its name or of what it does"),
+            f"key {self.get_key_display(self._binding_for('command_palette') or Binding('ctrl+p', 'command_palette'))}",
+            self.action_command_palette,
+        )
         # Textual's own commands come last, worded as the editor's are: the palette keeps this
         # order between equal matches, so "save" runs Save, not "Screenshot: save an SVG ...".
         # Its Quit is replaced by the editor's, which asks about unsaved changes.
