@@ -202,3 +202,31 @@ def test_an_output_name_ending_in_a_slash_is_refused_as_a_folder(tmp_path: Path)
     assert done.stderr == ("policytui export: exports/ ends in a slash, so it names a folder; "
                            "give a file name for the result.\n"), done.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["policy.json"]
+
+
+def test_an_old_format_rate_limit_is_warned_of_as_validate_and_fmt_warn_of_it(tmp_path: Path) -> None:
+    """A per-tool `"rate_limit": {"max": 10, "window": 60}` is exported as the limit it is read
+    as, and `export` says so as `validate` and `fmt` do, before the table that names that limit
+    (`tools.echo.limits[0]`, which the file as written does not hold). Before, export said
+    nothing of it: the table named a limit the user could not find in the file."""
+    import subprocess
+    import sys
+
+    source = _file(tmp_path, {"version": "1", "default": "deny",
+                              "tools": {"echo": {"action": "allow", "rate_limit": {"max": 10, "window": 60}}}},
+                   name="old.json")
+    policytui = Path(sys.executable).parent / "policytui"
+    validated = subprocess.run([str(policytui), "validate", "old.json"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=60)
+    warning = next(line for line in validated.stdout.splitlines() if "warning:" in line)
+    assert 'legacy "rate_limit" was rewritten as limits[0]' in warning, validated.stdout
+    done = subprocess.run([str(policytui), "export", "old.json", "-f", "intercept", "-o", "old.yaml"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == warning, done.stderr
+    assert any(line.startswith("tools.echo.limits[0]") for line in lines[1:]), done.stderr
+    assert lines[-1] == "wrote old.yaml (intercept format)", done.stderr
+    assert yaml.safe_load((tmp_path / "old.yaml").read_text(encoding="utf-8"))["tools"]["echo"]["rules"][0][
+        "rate_limit"] == "10/minute"
+    assert source.read_text(encoding="utf-8").count("rate_limit") == 1  # the policy file untouched

@@ -98,6 +98,11 @@ def run(args: argparse.Namespace) -> int:
         except OutputFileError as exc:
             print(f"policytui export: {sentence(visible(str(exc)))}", file=sys.stderr)
             return 1
+    # The file's own warnings, as `validate` and `fmt` print them: an old-format `rate_limit`
+    # is exported as the limit it is read as, and the table below names that limit
+    # (`limits[0]`), which the file as written does not hold.
+    for problem in loaded.report.warnings:
+        print(f"{visible(str(source))}: warning: {problem.format()}", file=sys.stderr)
     # Tool names come from servers: the table shows escapes, never sends them to the terminal.
     sys.stderr.write(lost_table(result.warnings, TARGETS[args.format]))
     sys.stderr.flush()
