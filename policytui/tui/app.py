@@ -45,7 +45,7 @@ from policytui.tui.notices import HeldNotices
 from policytui.tui.replay_panel import ReplayPins
 from policytui.tui.startup import ListingLoader, Startup
 from policytui.tui.table import ToolTable
-from policytui.tui.too_small import TooSmallScreen, fit_terminal, notice_shown
+from policytui.tui.too_small import TooSmallScreen, fit_terminal, notice_shown, too_small
 from policytui.tui.unsaved import EXIT_UNSAVED_LOST, KeepUnsaved, keep_and_say
 
 if TYPE_CHECKING:
@@ -280,7 +280,17 @@ class PolicyApp(
         self.main.query_one("#body").set_class(event.size.width >= WIDE_LAYOUT_WIDTH, "-wide")
         self._fit_banner(event.size.width, event.size.height)
         self.call_later(self._paint_status)
-        fit_terminal(self, event.size)
+        if too_small(event.size) and not notice_shown(self):
+            # Once the keys typed before the window shrank have done what they do: handled
+            # after the notice, they were dropped by it (`l5` typed just before lost the limits
+            # dialog and its 5). The size is read then, as the window may have grown again.
+            self.key_order.after_keys_ahead(self._fit_terminal_now)
+        else:
+            fit_terminal(self, event.size)
+
+    def _fit_terminal_now(self) -> None:
+        if self._alive:
+            fit_terminal(self, self.size)
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Open a screen; while the terminal is too small, beneath the notice that says so.

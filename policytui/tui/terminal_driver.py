@@ -24,19 +24,31 @@ it was resumed.
 Such an editor's input thread, reading a terminal that has gone, was told end-of-file at once
 on every read and asked again at once: it kept a core busy until the editor was stopped. Its
 loop (Textual's own, with the same parser) stops reading once the terminal has gone.
+
+A new window size is told to the editor by that input thread too, after the keys typed before
+it. Textual's SIGWINCH handler posted it from the main thread at once, while keys already in
+the terminal's queue waited for the input thread to read them: `l5` typed just before the
+window shrank under the minimum reached the editor after the too-small notice, which dropped
+them (the limits dialog never opened). The kernel queues the keys before it changes the size
+and sends the signal, so what the terminal holds when the signal comes was typed before.
 """
 
 from __future__ import annotations
 
+import array
+import fcntl
 import os
 import selectors
+import signal
 import termios
 from codecs import getincrementaldecoder
 from typing import IO, Any
 
+from textual import events
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
+from textual.geometry import Size
 
 from policytui.textsafe import one_line
 
@@ -70,6 +82,9 @@ class TerminalDriver(LinuxDriver):
         # terminal had is saved on its stack now, to be put back.
         self.window_title: str | None = None
         self._title_saved = False
+        # SIGWINCH wakes the input thread through this pipe (read end, write end), which tells
+        # the new size after reading the keys typed before it (`_window_changed`).
+        self._size_pipe: tuple[int, int] | None = None
 
     def name_window(self, title: str) -> None:
         """Title the terminal's window `title` while the editor runs (and again once resumed)."""
@@ -79,11 +94,18 @@ class TerminalDriver(LinuxDriver):
             self.flush()
 
     def start_application_mode(self) -> None:
+        if self._size_pipe is None and self._on_terminal():
+            # Before the input thread starts, which waits on it (once for the driver's life:
+            # a resume after ctrl+z starts that thread again).
+            self._size_pipe = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         super().start_application_mode()
         # Not when Textual gave up starting (resumed in the background), and only on a
         # terminal: a title sequence in a file or a pipe is noise.
         if self._writer_thread is None or not self._writer_thread.is_alive() or not self._on_terminal():
             return
+        if self._size_pipe is not None:
+            # In place of Textual's handler, which posts the size from the main thread.
+            signal.signal(signal.SIGWINCH, self._window_changed)
         # One saved title at most, so the one pop on the way out gives the shell's back. A
         # resume in the background (a SIGCONT before the shell's `fg`) stops itself again
         # inside Textual's start; the `fg` then resumes the editor inside that start, which
@@ -102,6 +124,21 @@ class TerminalDriver(LinuxDriver):
             self._title_saved = False
             self.write(RESTORE_TITLE)
             self.flush()
+
+    def _window_changed(self, _signum: int, _frame: Any) -> None:
+        """SIGWINCH: wake the input thread, which reads the keys the terminal holds, then
+        tells the new size (`_tell_size`)."""
+        if self._in_band_window_resize or self._size_pipe is None:
+            return  # the terminal reports sizes among its input, in order already
+        try:
+            os.write(self._size_pipe[1], b"w")
+        except OSError:  # full: a wake is pending already
+            pass
+
+    def _tell_size(self) -> None:
+        width, height = self._get_terminal_size()
+        size = Size(width, height)
+        self.process_message(events.Resize(size, size))
 
     def _on_terminal(self) -> bool:
         try:
@@ -123,26 +160,42 @@ class TerminalDriver(LinuxDriver):
         the stop instead of asking again."""
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
+        size_changes = self._size_pipe[0] if self._size_pipe is not None else None
+        if size_changes is not None:
+            selector.register(size_changes, selectors.EVENT_READ)
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
 
-        def read_once(wait: float, final: bool = False) -> bool:
-            """One wait for input and what it brought; False once the terminal has gone."""
-            ready = selector.select(wait)
-            for index, (_key, mask) in enumerate(ready):
-                if not mask & selectors.EVENT_READ:
-                    continue
-                try:
-                    data = os.read(self.fileno, 4096)
-                except OSError:
-                    data = b""
-                if not data and not terminal_present(self.fileno):
-                    return False
-                text = decode(data, final=final and index == len(ready) - 1)
-                if not text:
-                    break
+        def read_terminal(final: bool) -> bool:
+            """One read of the terminal and the events it brought; False once it has gone."""
+            try:
+                data = os.read(self.fileno, 4096)
+            except OSError:
+                data = b""
+            if not data and not terminal_present(self.fileno):
+                return False
+            text = decode(data, final=final)
+            if text:  # never "": the parser takes that for the end of its input
                 for event in parser.feed(text):
                     self.process_message(event)
+            return True
+
+        def read_once(wait: float, final: bool = False) -> bool:
+            """One wait for input and what it brought; False once the terminal has gone."""
+            resized = False
+            for key, mask in selector.select(wait):
+                if not mask & selectors.EVENT_READ:
+                    continue
+                if key.fd == size_changes:
+                    resized = drain(size_changes)
+                elif not read_terminal(final):
+                    return False
+            if resized:
+                # What the terminal holds was typed before the size changed: it goes first.
+                while waiting_bytes(self.fileno) > 0:
+                    if not read_terminal(final):
+                        return False
+                self._tell_size()
             for event in parser.tick():
                 self.process_message(event)
             return True
@@ -161,6 +214,29 @@ class TerminalDriver(LinuxDriver):
                     pass
             except (EOFError, ParseError):
                 pass
+
+
+def drain(descriptor: int) -> bool:
+    """Empty a non-blocking pipe; True when anything was in it."""
+    found = False
+    while True:
+        try:
+            chunk = os.read(descriptor, 512)
+        except OSError:  # empty (EAGAIN)
+            return found
+        if not chunk:
+            return found
+        found = True
+
+
+def waiting_bytes(descriptor: int) -> int:
+    """How many bytes the terminal holds unread (0 when it cannot say)."""
+    count = array.array("i", [0])
+    try:
+        fcntl.ioctl(descriptor, termios.FIONREAD, count)
+    except OSError:
+        return 0
+    return count[0]
 
 
 def terminal_present(descriptor: int) -> bool:
