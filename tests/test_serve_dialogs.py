@@ -17,13 +17,14 @@ VIEWPORT = {"width": 1200, "height": 800}
 
 
 @contextmanager
-def kestra_in_chromium(chromium: Any, tmp_path: Path) -> Iterator[BrowserScreen]:
-    """`policytui serve kestra --offline` with a home of its own, its page open in Chromium
-    and showing the editor; once done, serve stopped by its signal, with no traceback."""
+def kestra_in_chromium(chromium: Any, tmp_path: Path, policy: str = "policy.json") -> Iterator[BrowserScreen]:
+    """`policytui serve kestra --offline --policy POLICY` started in `tmp_path`, with a home of
+    its own, its page open in Chromium and showing the editor; once done, serve stopped by its
+    signal, with no traceback."""
     folder = tmp_path / "home"
     folder.mkdir()
     served = Served(
-        ["kestra", "--offline", "--policy", str(tmp_path / "policy.json"), "--no-open"],
+        ["kestra", "--offline", "--policy", policy, "--no-open"],
         cwd=tmp_path, env={"HOME": str(folder), "XDG_CONFIG_HOME": str(folder / ".config")},
     )
     try:
@@ -81,6 +82,33 @@ def test_the_export_question_in_the_browser_is_answered_by_y_never_by_another_ct
         page.keyboard.press("y")
         screen.wait("the export written", lambda s: "(policylayer format)" in s)
         assert '"version": "1"' in exported.read_text(encoding="utf-8")
+        page.keyboard.press("Escape")
+        screen.wait("the dialog closed", lambda s: "Export to another gateway" not in s)
+
+
+def test_a_file_name_typed_in_the_browsers_export_dialog_is_written_beside_the_policy(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """`policytui serve --policy policies/policy.json`, and in the browser's export dialog the
+    file name `mine.json` typed in place of the one offered: the export is written in the
+    policy's folder, and the dialog names the file in full. Before, it was written in the
+    folder serve was started in, which the page's user cannot see ("wrote mine.json")."""
+    (tmp_path / "policies").mkdir()
+    with kestra_in_chromium(chromium, tmp_path, policy="policies/policy.json") as screen:
+        page = screen.page
+        page.keyboard.press("E")
+        screen.wait("the export dialog", lambda s: "Export to another gateway" in s and "policylayer" in s)
+        page.keyboard.press("Tab")  # from the format to the file name
+        page.keyboard.press("End")
+        page.keyboard.press("Control+u")
+        screen.wait("the file name cleared", lambda s: "policy.policylayer.json" not in s)
+        page.keyboard.type("mine.json")
+        page.keyboard.press("Control+s")
+        written = tmp_path / "policies" / "mine.json"
+        text = screen.wait("the export written", lambda s: "(policylayer format)" in s)
+        assert f"wrote {written}" in text, text  # its format's name may wrap to the next line
+        assert '"version": "1"' in written.read_text(encoding="utf-8")
+        assert not (tmp_path / "mine.json").exists()
         page.keyboard.press("Escape")
         screen.wait("the dialog closed", lambda s: "Export to another gateway" not in s)
 

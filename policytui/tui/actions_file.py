@@ -290,7 +290,8 @@ class FileActions(EditorBase):
             self._export_format = fmt
 
         self.push_screen(ExportScreen(state.policy_for_save(), self.policy_path, self._export_format, chosen,
-                                      unsaved=state.dirty))
+                                      unsaved=state.dirty,
+                                      folder=self.policy_path.absolute().parent if self.is_web else None))
 
     def action_copy_json(self) -> None:
         if self.state is None:

@@ -39,10 +39,15 @@ class ExportScreen(DialogScreen[None]):
     ]
 
     def __init__(self, policy: Policy, policy_path: Path, fmt: str | None = None,
-                 on_format: Callable[[str], None] | None = None, *, unsaved: bool = False) -> None:
+                 on_format: Callable[[str], None] | None = None, *, unsaved: bool = False,
+                 folder: Path | None = None) -> None:
         super().__init__(id="export-screen")
         self.policy = policy
         self.policy_path = policy_path
+        # Where a relative file name is written: the current folder in a terminal, as a shell
+        # command would; in a browser the policy's folder (`folder`), since the page's user
+        # cannot see, or choose, the folder `policytui serve` was started in.
+        self.folder = folder
         # The export is of the policy as edited: with unsaved changes, the dialog says so, or
         # a user who then quits without saving holds an export its policy file does not match.
         self.unsaved = unsaved
@@ -184,6 +189,8 @@ class ExportScreen(DialogScreen[None]):
             self._say("Type the name of the file to write the export to.", "error")
             return
         path = Path(typed).expanduser()
+        if self.folder is not None and not path.is_absolute():
+            path = self.folder / path
         if path.resolve() == self.policy_path.resolve():
             self._say("That is the policy file itself; choose another name.", "error")
             return
