@@ -423,19 +423,24 @@ async def test_a_palette_opened_while_the_tools_are_listed_searches_again_when_t
     listed = threading.Event()
 
     def slow_listing() -> ServerListing:
-        listed.wait(30)
+        # Until the test lets it: a whole-suite run on a busy machine can take longer than a
+        # fixed wait between the start and the test's look at the screen while listing.
+        listed.wait(240)
         return kestra()
 
     searches = PaletteSearches(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", load_listing=slow_listing, target_label="kestra")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(lambda: "Help" in screen_text(app).splitlines()[-1], "the footer")
-        await palette_search(pilot, searches, "deny")
-        assert "Deny: deny the selected tool" not in screen_text(app)  # not there yet
-        listed.set()
-        await until(lambda: app.state is not None, "the policy")
-        await until(lambda: "Deny: deny the selected tool" in screen_text(app), "the palette searched again")
-        await pilot.press("enter")
-        await until(lambda: app.state is not None and app.state.dirty, "the edit")
-        assert app.state is not None
-        assert app.state.policy.tools["backfill_executions"].action == "deny"
+        try:
+            await until(lambda: "Help" in screen_text(app).splitlines()[-1], "the footer")
+            await palette_search(pilot, searches, "deny")
+            assert "Deny: deny the selected tool" not in screen_text(app)  # not there yet
+            listed.set()
+            await until(lambda: app.state is not None, "the policy")
+            await until(lambda: "Deny: deny the selected tool" in screen_text(app), "the palette searched again")
+            await pilot.press("enter")
+            await until(lambda: app.state is not None and app.state.dirty, "the edit")
+            assert app.state is not None
+            assert app.state.policy.tools["backfill_executions"].action == "deny"
+        finally:
+            listed.set()  # the listing thread ends even when the test failed before letting it

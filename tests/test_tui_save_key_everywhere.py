@@ -38,7 +38,8 @@ async def test_ctrl_s_in_the_palette_over_the_editor_closes_it_and_saves(tmp_pat
         await pilot.press("ctrl+s")
         await until(lambda: policy.exists(), "the policy written")
         await until(lambda: app.screen is app.main, "the palette closed")
-        assert app.state is not None and not app.state.dirty
+        # The file is in place a moment before the editor hears the save finished.
+        await until(lambda: app.state is not None and not app.state.dirty, "the editor told of the save")
     assert "backfill_executions" in saved_tools(policy)
 
 
