@@ -136,13 +136,15 @@ def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
 # (later passives and steps from two attacks, readers and money from the development half)
 # moved unsafe to 29, read-only to 2272, Financial to 212/252 and 212/246: the fail-closed
 # rules cost readers and wrong Financials here that they did not on the development half.
+# The thirty-eighth round (money verbs and objects of other languages, balances loaded,
+# disputes conceded) moved Financial to 214/252 and 214/247.
 FLOORS: dict[str, tuple[str, float]] = {
     "not read-only -> Read": ("max", 0.0159),  # 27/1702 (1.6%)
     "read-only -> Read": ("min", 0.911),  # 2272/2493 (91.1%)
     "removal -> D/Crit": ("min", 0.99),  # 317/318 (99.7%)
     "destructive -> Read/Other": ("max", 0.011),  # 9/827 (1.1%)
-    "Financial recall": ("min", 0.845),  # 213/252 (84.5%)
-    "Financial precision": ("min", 0.865),  # 213/246 (86.6%)
+    "Financial recall": ("min", 0.849),  # 214/252 (84.9%)
+    "Financial precision": ("min", 0.866),  # 214/247 (86.6%)
 }
 
 

@@ -315,7 +315,7 @@ def test_money_said_on_the_way_abroad_is_financial(name, description):
 
 @pytest.mark.parametrize("name,description", [
     ("rezervasyon_iptal", "Rezervasyonu iptal eder. Depozito iade edilmez."),
-    ("annulla_ordine", "Annulla un ordine. Il pagamento non viene rimborsato."),
+    ("annulla_prenotazione", "Annulla una prenotazione. Il pagamento non viene rimborsato."),
     ("aggiorna_file", "Aggiorna un file. Il file viene catturato dallo scanner."),
     ("mover_archivo", "Transfiere el archivo a otra carpeta."),
     ("change_plan", "契約プランを変更します。料金は請求されません。"),

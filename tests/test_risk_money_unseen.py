@@ -573,3 +573,58 @@ def test_the_tools_command_reads_readers_of_money_named_by_what_they_read(tmp_pa
                       (879, "gyeoljae_naeyeok"): "Read", (879, "refund_eligibility"): "Read",
                       (888, "payout_schedule"): "Destructive", (903, "PayoutsToday"): "Read",
                       (923, "payout_schedule"): "Read"}
+
+
+# ----- money verbs and objects of other languages, balances loaded, disputes conceded ----------
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    # an order to buy or sell named in Spanish and Italian, as "order" is in English
+    ("crear_orden_limite", "Crea una orden límite de compra.", {"precio": {"type": "number"}},
+     "Financial"),
+    ("annulla_ordine", "Annulla un ordine non ancora spedito.", {"ordine_id": {"type": "string"}},
+     "Financial"),
+    # money paid out, settled or credited by a verb of another language
+    ("verser_prime", "Verse la prime au bénéficiaire.", {"montant": {"type": "number"}},
+     "Financial"),
+    ("liquidar_comision", "Liquida la comisión del agente.", {"agente_id": {"type": "string"}},
+     "Financial"),
+    # captured or withdrawn with money in sight; the same verbs on a screen or data do not pay
+    ("capturar_pago_tarjeta", "Captura el cargo autorizado de la tarjeta.", AMOUNT, "Financial"),
+    ("capturar_pantalla", "Captura la pantalla del navegador.", {}, "Write"),
+    ("tarik_dana", "Menarik saldo ke rekening bank.", {"nominal": {"type": "number"}},
+     "Financial"),
+    # a stored balance loaded, in Turkish and Indonesian
+    ("cuzdan_bakiye_yukle", "Cüzdana bakiye yükler.", {"tutar": {"type": "number"}},
+     "Financial"),
+    ("isi_saldo_kartu", "Isi ulang saldo kartu dari rekening bank.", {}, "Financial"),
+    # a dispute conceded gives the amount back; one opened moves nothing yet
+    ("concede_dispute", "Concede a card dispute; the amount goes back to the cardholder.",
+     {"dispute_id": {"type": "string"}}, "Financial"),
+    # an invoice finalised, named in French with the verb last
+    ("facture_finaliser_lot", "Finalise les factures du lot.", {}, "Financial"),
+    ("devis_finaliser", "Finalise un devis.", {}, "Write"),
+    ("rechnung_finaliser", "Finalise la facture.", {}, "Financial"),
+    # a subscription named in German or French, switched
+    ("abonnement_wechseln", "Wechselt das Abonnement des Kunden.", {}, "Financial"),
+])
+def test_money_named_by_verbs_and_objects_of_other_languages_is_financial(
+        tmp_path, name, description, properties, expected):
+    assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    # buying power (no verb: Other), funds held, a balance available for issuing, an order
+    # looked up by id
+    ("account_buying_power", "Buying power and margin available to trade, by account.",
+     "Other"),
+    ("escrow_funds", "Funds held in escrow per listing, and when they are due to release.",
+     "Read"),
+    ("card_funding_balance", "Funding balance available for issuing virtual cards.", "Read"),
+    ("getPurchaseOrder", "Order by id or number: lines, supplier, totals.", "Read"),
+    # the same words as commands stay riskier
+    ("release_escrow_funds", "Release the funds held in escrow to the seller.", "Financial"),
+    ("sell_power", "Sell power to the grid at the spot price.", "Financial"),
+])
+def test_readers_of_money_named_as_held_available_or_looked_up_are_not_financial(
+        tmp_path, name, description, expected):
+    assert categories(tmp_path, [tool(name, description)])[name] == expected

@@ -214,6 +214,10 @@ def _acts_or_unknown(word: str, then: str) -> bool:
     return word.endswith(("ed", "ing")) or (word.endswith("s") and then in _STEP_OBJECTS)
 
 
+# What a record is looked up by, after "by" ("Order by id or name").
+_LOOKUP_KEYS = frozenset("id ids name number key uuid sku slug handle email code".split())
+
+
 def opens_with_the_looked_up_noun(name_words: list[str], verb: str | None,
                                   desc: DescriptionVerbs) -> bool:
     """Under a name whose verb looks something up, does the first sentence open with what the
@@ -246,6 +250,11 @@ def opens_with_the_looked_up_noun(name_words: list[str], verb: str | None,
                                     for w in words[1:view]):
             end, viewed = view + 1, True
     after = words[end] if end < len(words) else None
+    if (end == 1 and after == "by" and end + 1 < len(words)
+            and words[end + 1] in _LOOKUP_KEYS):
+        # `getOrder`: "Order by id or name (#1001): line items, ...": the record the name
+        # gets, and the key it is looked up by.
+        return True
     if end >= 2:
         # After a view of data, more of what is shown or how it is read may follow ("Release
         # metadata, tracklist and ...", "Build duration trends — compute avg/min/max").
@@ -365,8 +374,12 @@ def description_verbs(description: str, alternatives: bool = True, indirect: boo
         lead = step_after_and(tokens)
     if lead in v.PAY_COMPOUNDS and start + 1 < count and tokens[start + 1] in v.PAY_NOUNS:
         lead = None  # "Pay stub of an employee", "Payout schedule: ...": a noun compound
-    if lead in v.TRADE_SIDES and start + 1 < count and tokens[start + 1] in v.TRADE_VIEWS:
-        lead = None  # "Sell-through rate of each SKU", "Buy signals for a watchlist"
+    if lead in v.TRADE_SIDES and start + 1 < count and (
+            tokens[start + 1] in v.TRADE_VIEWS
+            or (tokens[start + 1] == "power" and tokens[start].endswith("ing"))):
+        # "Sell-through rate of each SKU", "Buy signals for a watchlist", "Buying power and
+        # cash available to trade" (the gerund only: "Sell power to the grid" trades).
+        lead = None
     if (lead in v.AMBIGUOUS and _names_a_thing(sentence, tokens, start)
             and not (lead in v.OUTWARD_VERBS and _TO_A_CHANNEL.search(sentence))):
         # "Invoice-reconstruction attempts ...", "Order status of ...": a noun. (Not a word
@@ -1120,6 +1133,8 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
                 continue  # "Decide whether to buy a game": whether to is weighed
             if word == "for" and i and opening[i - 1] in v.HYPOTHETICAL:
                 continue  # "Price quote for buying responses": what it would cost
+            if word == "for" and i and opening[i - 1] in _OFFERED:
+                continue  # "Funding balance available for issuing cards": what it is for
             lead = base_verb(following)
             if lead in _INVOKING and _invokes_this_tool(opening, i + 2):
                 continue  # "Read-only, safe to call", "cheap to call repeatedly": this tool
@@ -1133,8 +1148,10 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
 
 
 # Adjectives before "to" that say what the things shown are open to ("Laptops available to
-# order", "Slots free to book", "Parcels ready to ship"), not what the tool does.
-_OFFERED = frozenset("available free ready eligible".split())
+# order", "Slots free to book", "Parcels ready to ship", "Funds ... due to release"), or before
+# "for" and a gerund what they serve ("balance available for issuing cards"), not what the
+# tool does.
+_OFFERED = frozenset("available free ready eligible due".split())
 # A word before "to" that makes what follows a question, not the tool's act ("how to delete"
 # is kept: an instruction there may be what the tool does).
 _ASKED = frozenset(("whether",))
@@ -3649,6 +3666,9 @@ def _plural_named(tokens: list[str], at: int) -> bool:
     elif len(after) > 4 and (after[-3:] == "ing" or after[-2:] == "ed" and after[-3] != "e"):
         named = then in _WHEN or (then in _WHEN_AFTER and tokens[at + 3:at + 4] != []
                                   and tokens[at + 3] in _WHEN_OPENING)  # (not "bleed")
+    elif after == "held" and then == "in":
+        # ... or by where they are held: "Funds held in escrow for an order".
+        named = tokens[at + 3:at + 4] != [] and tokens[at + 3] in _HELD_IN
     else:
         return False
     return named and not any(
@@ -3662,6 +3682,8 @@ _WHEN = frozenset("today tomorrow yesterday tonight now soon".split())
 _WHEN_AFTER = frozenset("in for during within since before after over between".split())
 _WHEN_OPENING = frozenset(
     "the this that next last past today tomorrow yesterday tonight".split())
+# Where money a plural names is held: "Funds held in escrow", "Deposits held in trust".
+_HELD_IN = frozenset("escrow reserve trust custody".split())
 
 
 def is_adverb(token: str) -> bool:

@@ -83,6 +83,8 @@ _FORMS: dict[str, str] = {
         zarezerwuj rezerwuje wystaw wystawia wypozycz wypozycza
         erfassen erfasst erfasse freigeben zlec zleca zlecic buat
         versturen verstuur aanmaken timbrar timbra
+        aceita aceitar acepta aceptar accetta accettare accepte accepter captura capturar
+        tarik menarik
         """,
     v.MODIFY: """
         modifie modifier modifiez edite editer remplace renomme deplace change annule annuler
@@ -96,6 +98,7 @@ _FORMS: dict[str, str] = {
         funde fondere reemplaza reemplazar remplacer ersetzen ersetzt ersetze aplica aplicar
         applique appliquer bloquea bloquear bloque bloquer repor repoe
         wijzigt annuleert
+        wechselt wechseln finaliser finalise finalisez
         aktualizuje zaktualizuj zmienia zmien anuluje anuluj
         memperbarui perbarui mengubah ubah membatalkan batalkan
         opdater opdatere opdaterer oppdater oppdatere oppdaterer rediger redigere endre endrer annuller annullere annullerer afbestil avbestill aflys
@@ -123,6 +126,7 @@ _FORMS: dict[str, str] = {
         smazat smaze odstranit odstrani
         sterge
         padam buang
+        retira retirar
         tanggalin burahin alisin
         """,
     v.EXECUTE: """
@@ -153,6 +157,7 @@ _FORMS: dict[str, str] = {
         zaplatit zaplati
         plateste inchiriaza ramburseaza estorna estornar
         bayaran magbayad singilin
+        verser versez versare liquida liquidar liquidare accredita accreditare abona abonar
         """,
 }
 _KIND: dict[str, str] = {

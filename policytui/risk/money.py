@@ -37,6 +37,8 @@ EXTRA_MONEY_OBJECTS = frozenset(
     uitbetalingen przelew przelewy
     tagihan odeme odemeler tahsilat seikyusho lohnlauf cfdi cfdis
     giftcard giftcards cheque cheques donacion donaciones donazione donazioni doacao doacoes
+    orden ordenes ordine ordini bestellung bestellungen bestelling bestellingen
+    abo abos abonnement abonnements
     """.split())
 # ... and those that are money only with money in sight: a direct-debit "mandate" or a card
 # "authorization" (a hold of funds), but not a legal mandate or an OAuth authorization; a
@@ -53,7 +55,8 @@ EXTRA_MONEY_OBJECTS_IF_CONTEXT = frozenset(
 # names ("income", "spending") says as much as "expense" does, and collateral ("Withdraw
 # collateral from a vault") as much as a margin does.
 EXTRA_MONEY_NOUNS = EXTRA_MONEY_OBJECTS | frozenset(
-    "income incomes spending revenue revenues earnings budgets reward rewards collateral".split())
+    "income incomes spending revenue revenues earnings budgets reward rewards collateral "
+    "saldo saldos bakiye cripto cartao cartoes tarjeta tarjetas".split())
 # Words that make an act a pretence: a paper trade, a mock payment or a demo order moves no
 # money, wherever the word stands in the name ("lighter_paper_market_order").
 PRETEND = frozenset("paper mock mocked demo fake simulated".split())
@@ -742,6 +745,22 @@ def data_subscription(name_words: list[str], desc: DescriptionVerbs) -> bool:
     return not _DATA_FEEDS.isdisjoint(seen) and _BILLING.isdisjoint(seen)
 
 
+# Verbs that load a stored balance, and the balances: Indonesian "isi (ulang) saldo", Turkish
+# "bakiye yükle", Spanish "cargar saldo", Portuguese "carregar saldo", German "Guthaben
+# aufladen", Dutch "tegoed opwaarderen"; English "reload" a balance or wallet ("load" is
+# left out: a load balance is a network's).
+_LOADING = frozenset("isi yukle cargar carga carregar carrega aufladen opladen opwaarderen "
+                     "reload".split())
+_STORED_BALANCES = frozenset("saldo bakiye bakiyesi guthaben tegoed balance wallet dompet "
+                             "cuzdan billetera carteira monedero".split())
+# Conceding a dispute, and the disputes: "accept_dispute", "concede_chargeback_dispute".
+_CONCEDING = frozenset("accept concede forfeit".split())
+_DISPUTES = frozenset("dispute disputes".split())
+# Verbs `financial` finds money for with no paid word in sight, which the money stage's
+# quick test must let through.
+MONEY_WITHOUT_PAID_WORDS = _LOADING | _CONCEDING
+
+
 def financial(kind: str | None, verb: str | None, words: list[str],
               money: Callable[[], bool], evidence: list[str], where: str = "name",
               unpaid: Callable[[str], bool] | None = None) -> bool:
@@ -757,6 +776,17 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         return True
     if verb is None or kind is None or kind == v.READ:
         return False
+    if verb in _LOADING and not _STORED_BALANCES.isdisjoint(words):
+        # "isi_saldo", "bakiye_yukle", "cargar_saldo": a balance loaded is money paid in to
+        # be spent later, as a top-up is.
+        balance = next(w for w in words if w in _STORED_BALANCES)
+        evidence.append(f"{where} noun {quoted_word(balance)}: '{verb}' loads money onto it")
+        return True
+    if verb in _CONCEDING and object_head(words, verb) in _DISPUTES:
+        # "accept_dispute": conceding a card dispute gives the disputed amount back to the
+        # cardholder (opening or answering one moves nothing yet).
+        evidence.append(f"{where} noun 'dispute': '{verb}' gives up the amount disputed")
+        return True
     if verb not in v.MONEY_IF_CONTEXT and PAID_HEADS.isdisjoint(words):
         # Nearly every tool: no word the verb could act on is paid or owed (what it acts on
         # is always one of these words), so nothing below could say it moves money.
@@ -1321,7 +1351,7 @@ _NOTIFYING = frozenset(
     "ws quote quotes ticker tickers tick bar bars depth orderbook news".split())
 
 
-_SUBSCRIPTIONS = frozenset("subscription subscriptions".split())
+_SUBSCRIPTIONS = frozenset("subscription subscriptions abo abos abonnement abonnements".split())
 
 
 def object_head(words: list[str], verb: str, after_only: bool = False) -> str | None:
@@ -1331,7 +1361,13 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
     try:
         at = words.index(verb)
     except ValueError:
-        at = -1
+        # A verb read from another form of it that ends the name ("facture_finaliser", the
+        # French infinitive, whose English reading is the one who finalises): what it acts on
+        # is what stands before it, as for a verb that stands last.
+        last = words[-1] if words else ""
+        at = len(words) - 1 if (verb and len(words) > 1 and last.startswith(verb[:-1])
+                                and len(last) - len(verb) <= 2
+                                and european_kind(last) is not None) else -1
     phrase: list[str] = []
     rest = words[at + 1:]
     for i, word in enumerate(rest):

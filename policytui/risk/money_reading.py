@@ -23,6 +23,7 @@ from policytui.risk.money import (
     FILLER,
     FUNDED_CARDS,
     MAKE_UP,
+    MONEY_WITHOUT_PAID_WORDS,
     NAME_SETTLING_WORDS,
     PAID_HEADS,
     WHAT_IFS,
@@ -122,6 +123,7 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         # in sight, or the name or the description's sentence holds something that may be
         # paid (see `financial` and `object_may_be_paid`); most tools hold none.
         if (acting in v.MONEY_IF_CONTEXT or not PAID_HEADS.isdisjoint(words)
+                or acting in MONEY_WITHOUT_PAID_WORDS
                 or (desc.lead is not None and object_may_be_paid(acting, desc))) and (
                 # "send_invoice_by_email(invoice_id, email_to)": a copy is delivered.
                 not mails_a_document(name, desc, acting, schema)) and (

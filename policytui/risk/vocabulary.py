@@ -253,10 +253,13 @@ LAUNCHERS: frozenset[str] = frozenset("start begin initiate perform do".split())
 
 # Verbs that move money only when money is in sight: "send_payment" but not "send_email",
 # "transfer_funds" but not "transfer_repository". Without money context they keep their kind.
+# Some of other languages too: a card payment captured ("capturar"), money withdrawn
+# ("retirar", Indonesian "tarik"), though the same words capture a screen or pull data.
 MONEY_IF_CONTEXT: frozenset[str] = frozenset(
     """
     send transfer charge trade order bill invoice capture wire settle issue withdraw
     deposit redeem renew claim bridge topup swap waive refill
+    captura capturar retira retirar tarik menarik
     """.split()
 )
 
