@@ -628,3 +628,46 @@ def test_money_named_by_verbs_and_objects_of_other_languages_is_financial(
 def test_readers_of_money_named_as_held_available_or_looked_up_are_not_financial(
         tmp_path, name, description, expected):
     assert categories(tmp_path, [tool(name, description)])[name] == expected
+
+
+
+# ----- FIX messages, points redeemed, a tab voided, and readers of money in other words ---------
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    # a FIX message type before the sentence is no verb "fix", and a request the name ends
+    # with is the call itself: the order named before the verb is what it acts on
+    ("OrderCancelRequest", "FIX 35=F. Cancels a resting order.", {}, "Financial"),
+    ("NewOrderSingle", "FIX 35=D. Submits a new order to the venue.",
+     {"OrderQty": {"type": "number"}}, "Financial"),
+    ("NewOrderSingle", "FIX 4.4 35=D: Submits a new order.", {}, "Financial"),
+    ("ticket_cancel_request", "Cancel a ticket request.", {}, "Destructive"),
+    # loyalty points or miles redeemed, or converted into a voucher, spend what they are worth
+    ("redeem_miles", "Redeem miles for a seat upgrade.", {}, "Financial"),
+    ("canjear_puntos", "Canjea puntos por un descuento en la próxima compra.", {}, "Financial"),
+    ("converti_punti_buono", "Converte i punti in un buono sconto.", {}, "Financial"),
+    ("convert_data_points", "Convert data points to CSV.", {}, "Read"),
+    ("rewards_catalog", "Rewards a member can redeem points for.", {}, "Write"),
+    # a line voided on a tab is no longer owed; a browser's tab is closed
+    ("void_tab_line", "Void a line on a guest's tab.", {}, "Financial"),
+    ("close_tab", "Close a browser tab.", {}, "Write"),
+])
+def test_fix_orders_points_redeemed_and_tabs_voided_are_financial(tmp_path, name, description,
+                                                                  properties, expected):
+    assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    # "purchases" after "in-app" is a noun, not the tool buying on the way
+    ("restore_purchases", "List the in-app purchases the user already owns, to unlock them on "
+     "a new device.", "Destructive"),
+    # Spanish "importe" (an amount) before what it is of; French "importe" still imports
+    ("saldo_pendiente", "Importe pendiente de una factura y pagos recibidos.", "Other"),
+    ("importar_contactos", "Importe les contacts depuis un fichier.", "Write"),
+    # a Dutch participle before "en" is an adjective of a list, no unknown command
+    ("geplande_incasso", "Geplande en periodieke incasso's voor de komende maand.", "Other"),
+    # an Italian view named before the money word it lists
+    ("storico_refund", "Restituisce i refund degli ultimi 30 giorni.", "Read"),
+])
+def test_readers_of_money_in_other_words_are_not_financial(tmp_path, name, description,
+                                                           expected):
+    assert categories(tmp_path, [tool(name, description)])[name] == expected

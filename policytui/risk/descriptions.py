@@ -1041,9 +1041,16 @@ _TAG_WINDOW = 60
 _CLAUSE_WINDOW = 120
 
 
+# A FIX message type before the sentence: "FIX 35=G. Amends ...", "FIX 4.4 35=D: ..." (the
+# trading protocol's tag for the message, not the verb "fix").
+_FIX_MESSAGE_TAG = re.compile(r"\s*FIX(?:\s+\d+(?:\.\d+)*)?\s+35=\w+\s*[.:;,\u2013\u2014-]?\s+")
+
+
 def _without_tag(description: str) -> str:
     """The description without a short bracketed tag at its start ("[Beta] ", "[Tauri Apps
-    Only] ")."""
+    Only] ") or a FIX message type ("FIX 35=G. ")."""
+    if description[:3] == "FIX" and (fix := _FIX_MESSAGE_TAG.match(description)) is not None:
+        return description[fix.end():]
     if "[" not in description[:8]:
         return description  # the common case, without copying the description
     text = description.lstrip()

@@ -98,7 +98,8 @@ _FORMS: dict[str, str] = {
         funde fondere reemplaza reemplazar remplacer ersetzen ersetzt ersetze aplica aplicar
         applique appliquer bloquea bloquear bloque bloquer repor repoe
         wijzigt annuleert
-        wechselt wechseln finaliser finalise finalisez
+        wechselt wechseln finaliser finalise finalisez converti converte convertire
+        canjear canjea resgatar resgata riscatta riscattare
         aktualizuje zaktualizuj zmienia zmien anuluje anuluj
         memperbarui perbarui mengubah ubah membatalkan batalkan
         opdater opdatere opdaterer oppdater oppdatere oppdaterer rediger redigere endre endrer annuller annullere annullerer afbestil avbestill aflys
@@ -339,6 +340,8 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
         return None
     first = plain(words[0])
     kind = kind_of(first)
+    if kind is not None and len(words) > 1 and plain(words[1]) in _NOUN_HERE.get(first, ()):
+        return None  # "Importe pendiente de una reserva": Spanish's amount, not French's verb
     if kind is None and first in _SPLIT:
         particle, split_kind = _SPLIT[first]
         if particle in (plain(w) for w in words[1:30]):
@@ -388,6 +391,15 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
             if other is not None and KIND_ORDER[other] != KIND_ORDER[kind]:
                 alternatives.append((words[at].lower(), other))
     return words[0].lower(), kind, alternatives
+
+
+# Forms of the table that are a noun of another language, and the words after which they are
+# that noun: Spanish "importe" (an amount) before what it is of or how it stands, where the
+# French verb "importe" takes an article.
+_NOUN_HERE: dict[str, frozenset[str]] = {
+    "importe": frozenset("pendiente pendientes total totales neto bruto adeudado restante "
+                         "final de del por".split()),
+}
 
 
 # Reading forms that hand back a file, and the words by which a sentence puts it in a folder

@@ -756,9 +756,26 @@ _STORED_BALANCES = frozenset("saldo bakiye bakiyesi guthaben tegoed balance wall
 # Conceding a dispute, and the disputes: "accept_dispute", "concede_chargeback_dispute".
 _CONCEDING = frozenset("accept concede forfeit".split())
 _DISPUTES = frozenset("dispute disputes".split())
+# Restoring what was bought in an app store unlocks it again on another device.
+# Loyalty points or miles redeemed, or converted into what they buy: "redeemPoints",
+# "canjear_puntos", "punti_converti_buono" (into a voucher). Points are worth money to whoever
+# holds them; converting them counts only into something of value ("convert data points"
+# does not).
+_REDEEMING = frozenset("redeem canjear canjea resgatar resgata einlosen riscatta riscattare "
+                       "tukar".split())
+_CONVERTING = frozenset("convert converti converte convertir convertire".split())
+_REWARD_UNITS = frozenset("points punti puntos pontos punkte poin puan miles millas milhas"
+                          .split())
+_OF_VALUE = frozenset("voucher vouchers buono buoni vale cupon coupon coupons discount "
+                      "sconto descuento desconto credit credito cash giftcard".split())
+# A bill kept open under another name, voided.
+_VOIDING = frozenset(("void",))
+_TABS = frozenset("tab tabs folio folios".split())
 # Verbs `financial` finds money for with no paid word in sight, which the money stage's
 # quick test must let through.
-MONEY_WITHOUT_PAID_WORDS = _LOADING | _CONCEDING
+MONEY_WITHOUT_PAID_WORDS = _LOADING | _CONCEDING | _REDEEMING | _CONVERTING | _VOIDING
+_RESTORING = frozenset(("restore",))
+_PURCHASES = frozenset("purchase purchases".split())
 
 
 def financial(kind: str | None, verb: str | None, words: list[str],
@@ -781,6 +798,20 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         # be spent later, as a top-up is.
         balance = next(w for w in words if w in _STORED_BALANCES)
         evidence.append(f"{where} noun {quoted_word(balance)}: '{verb}' loads money onto it")
+        return True
+    if where == "name" and not _REWARD_UNITS.isdisjoint(words) and (
+            verb in _REDEEMING or (verb in _CONVERTING and not _OF_VALUE.isdisjoint(words))):
+        # In the name only: a catalogue's "Rewards a member can redeem points for" names
+        # what points buy, and spends none.
+        units = next(w for w in words if w in _REWARD_UNITS)
+        evidence.append(f"{where} noun {quoted_word(units)}: '{verb}' spends what they are "
+                        "worth")
+        return True
+    if verb in _VOIDING and object_head(words, verb) in _TABS:
+        # "voidTabItem": "Void a line item on a lane's bar tab": a tab or folio is a bill
+        # kept open, and a line voided on it is no longer owed (a browser's tab is closed,
+        # never voided).
+        evidence.append(f"{where} noun 'tab': '{verb}' changes what someone owes")
         return True
     if verb in _CONCEDING and object_head(words, verb) in _DISPUTES:
         # "accept_dispute": conceding a card dispute gives the disputed amount back to the
@@ -844,6 +875,8 @@ def financial(kind: str | None, verb: str | None, words: list[str],
         evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' of a payment's proof "
                         "settles what is owed")
         return True
+    if verb in _RESTORING and head in _PURCHASES:
+        return False  # "restore_purchases": what was bought is unlocked again, nothing paid
     if head is not None and (money_object(head) or (money_object_if_context(head)
                                                     and money())):
         evidence.append(f"{where} noun {quoted_word(head)}: '{verb}' changes what someone pays or "
@@ -996,6 +1029,9 @@ def paying_word(desc: DescriptionVerbs, reads: bool = False) -> str | None:
         verb = word if word in v.PAYING_VERBS else base_verb(word)
         if verb not in v.PAYING_VERBS or words[at - 1] in _NEGATIONS:
             continue
+        if word != verb and word[-1:] == "s" and (words[at - 1] in _DETERMINERS
+                                                  or words[at - 1] == "app"):
+            continue  # "List the in-app purchases the user owns": a plural noun, no verb
         if words[at - 1] == "to" and at >= 2 and words[at - 2] in _ASKED_BEFORE:
             continue  # "Decide whether to buy one game": whether to pay is weighed
         if verb == "charge" and not _POWERED.isdisjoint(words[at + 2:at + 4]):
@@ -1380,6 +1416,12 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
             break
         if word not in FILLER and not word.isdigit():
             phrase.append(word)
+    if phrase and phrase[-1] in _THE_CALL_ITSELF and at > 0 and all(
+            w in _THE_CALL_ITSELF or v.VERBS.get(w) is not None for w in phrase):
+        # "OrderCancelRequest", "OrderCancelReplaceRequest" (FIX messages): the request is
+        # the call itself, and a verb before it joins the first ("cancel-replace"), so what
+        # is acted on is named before the verb.
+        phrase = []
     if not phrase and at > 0 and not after_only:
         phrase = [w for w in words[:at] if w not in FILLER and not w.isdigit()]
     if not phrase:
@@ -1398,6 +1440,10 @@ def object_head(words: list[str], verb: str, after_only: bool = False) -> str | 
     if qualifiers is not None and len(phrase) > 1 and phrase[-2] in qualifiers:
         return None  # a "time entry", an "item receipt"
     return head
+
+
+# Words after a verb that name the call itself, not what it acts on: "OrderCancelRequest".
+_THE_CALL_ITSELF = frozenset("request requests".split())
 
 
 # What follows an action's name where a text explains it: "settle: PAY ...", "- buy - Purchase".

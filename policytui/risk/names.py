@@ -319,6 +319,12 @@ ACTS_BEFORE_A_VIEW = frozenset(
     """.split())
 
 
+# Views of data in the languages that name them before what they are of.
+_VIEWS_FIRST = frozenset(
+    "calendario calendrier cronograma programma storico historial historico historique "
+    "elenco riepilogo resumen resumo estratto extracto extrato releve".split())
+
+
 def _names_a_view(words: list[str], index: int, start: int = 0) -> bool:
     """Is the word more often a noun at `index` part of a noun compound naming a view of data:
     the name's last word is a view noun, no verb, and nothing after the word is a verb? Or is
@@ -327,6 +333,11 @@ def _names_a_view(words: list[str], index: int, start: int = 0) -> bool:
     word = words[index]
     if index == len(words) - 1 and index > start and word in v.VIEW_NOUNS:
         return v.VERBS.get(words[index - 1]) is None  # not "set_schedule"
+    if (index == len(words) - 1 and index > start and words[index - 1] in _VIEWS_FIRST
+            and v.VERBS.get(word) == v.MONEY):
+        # "mkt_calendario_payout": Italian, Spanish, Portuguese and French name the view
+        # first and what it is of after it, a calendar of payouts.
+        return True
     if (index >= len(words) - 1 or last not in v.VIEW_NOUNS or word in ACTS_BEFORE_A_VIEW
             or v.VERBS[word] == v.READ):  # "check_status", "view_history" read anyway
         return False

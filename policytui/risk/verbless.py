@@ -39,9 +39,9 @@ _NOUN_PHRASE_JOINS = frozenset(
     "of for vs versus and or per by in on at across with from over to , /"
     # A verb is not followed by "are" either: "Chapels are free on Saturday" names them.
     " are were"
-    # Nor, in German and Dutch, whose commands put the verb last, by a preposition:
-    # "Rechnungen mit Status", "Facturen van een klant".
-    " mit von im zum zur aus nach met voor bij".split())
+    # Nor, in German and Dutch, whose commands put the verb last, by a preposition or by
+    # "und": "Rechnungen mit Status", "Facturen van een klant".
+    " mit von im zum zur aus nach met voor bij und".split())
 # "of" in French, Spanish, Italian, Portuguese and Dutch: "Historique des mouvements", "Ficha
 # del alumno", "Overzicht van betaalde contributie" name what is shown. Not after a word
 # shaped like an infinitive ("Impostare del profilo"), and a verb these languages' tables
@@ -53,7 +53,10 @@ _INFINITIVE_ENDINGS = (*INFINITIVE_ENDINGS, "re")  # "impostare", "prendre" too
 def _joins_a_noun_phrase(first: str, after: str) -> bool:
     """Does `after` join `first` to more of a noun phrase rather than open its object?"""
     return after in _NOUN_PHRASE_JOINS or (after in _FOREIGN_OF
-                                           and not first.endswith(_INFINITIVE_ENDINGS))
+                                           and not first.endswith(_INFINITIVE_ENDINGS)) or (
+        # A Dutch participle before "en" (and), an adjective of a list: "Geplande en
+        # periodieke betalingen" (not Swedish "Rapportera en avvikelse", a verb and "a").
+        after == "en" and first[:2] == "ge" and first[-2:] in ("de", "te"))
 
 # Where a noun phrase's head words end: the first preposition (or separator) after them.
 _PHRASE_ENDS = frozenset(
