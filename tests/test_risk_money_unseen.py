@@ -671,3 +671,65 @@ def test_fix_orders_points_redeemed_and_tabs_voided_are_financial(tmp_path, name
 def test_readers_of_money_in_other_words_are_not_financial(tmp_path, name, description,
                                                            expected):
     assert categories(tmp_path, [tool(name, description)])[name] == expected
+
+
+_MONEY_FOUND = "38-money-found-and-readers-of-money-left-as-readers"
+# The stored tools of those shapes, by server and name, and what each is now: seven money
+# acts missed before, and six readers called Financial before.
+_MONEY_FOUND_STORED = {(705, "voidTabItem"): "Financial",
+                       (789, "autorisierung_stornieren"): "Financial",
+                       (789, "bestellung_erfassen"): "Financial",
+                       (804, "capturar_transacao_cartao"): "Financial",
+                       (822, "mkt_accredita_credito"): "Financial",
+                       (878, "OrderCancelReplaceRequest"): "Financial",
+                       (878, "tarik_saldo"): "Financial", (709, "saldo_reserva"): "Other",
+                       (790, "gl_funding_balance"): "Read", (820, "geplande_betalingen"): "Other",
+                       (822, "mkt_calendario_payout"): "Read", (847, "getOrder"): "Read",
+                       (928, "restore_purchases"): "Destructive"}
+
+
+def test_the_tools_command_finds_money_and_leaves_its_readers_unpaid(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of the
+    # thirty-eighth round's tools (orders placed and cancelled on a brokerage and a crypto
+    # exchange, payroll runs, insurance claims paid, escrow released, sellers paid out, points
+    # redeemed, tax paid and refunded, invoices finalised, voided and marked paid, wallets
+    # topped up, disputes conceded, plans switched and subscriptions repriced, each beside its
+    # readers) and of the stored tools of those shapes.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    round_tools = [found for server in made_up["servers"] if server["round"] == _MONEY_FOUND
+                   for found in server["tools"]]
+    stored = [found for at, server in enumerate(made_up["servers"]) for found in server["tools"]
+              if (at, found["name"]) in _MONEY_FOUND_STORED]
+    assert len(round_tools) == 56 and len(stored) == 13
+    found = categories(tmp_path, [{key: value for key, value in spec.items()
+                                   if key not in ("acts", "money")}
+                                  for spec in round_tools + stored])
+    assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
+        "submitOrder": "Financial", "CancelOrder": "Financial", "order.replace": "Financial",
+        "getQuote": "Read", "orders_open": "Other", "buying-power": "Other",
+        "crear_orden_spot": "Financial", "cancelar_orden": "Financial",
+        "retirar_cripto": "Financial", "consultar_saldo_billetera": "Read",
+        "historial_ordenes": "Read", "cotizacion_conversion": "Other",
+        "gehaltslauf_ausfuehren": "Financial", "PAYROLL_RUN_APPROVE": "Financial",
+        "payroll.preview": "Read", "lohnkonto_anzeigen": "Read", "settle_claim": "Financial",
+        "verser_indemnite": "Financial", "claim_reserve_estimate": "Write",
+        "statut_sinistre": "Other", "escrow.release_funds": "Financial",
+        "disburse_seller_earnings": "Financial", "liquida_venditore": "Financial",
+        "escrow_status": "Read", "seller_earnings": "Read", "redeemPoints": "Financial",
+        "punti_converti_buono": "Financial", "points_balance": "Read", "rewardsCatalog": "Write",
+        "pay_estimated_tax": "Financial", "zaplac_podatek": "Financial",
+        "claim_vat_refund": "Financial", "belastingaanslag_bekijken": "Other",
+        "tax_due": "Other", "finalizeInvoice": "Financial", "invoice-void": "Financial",
+        "markInvoicePaid": "Financial", "facture_finaliser": "Financial",
+        "invoicePreview": "Read", "invoices_overdue": "Write", "isi_saldo": "Financial",
+        "bakiye_yukle": "Financial", "wallet_charge": "Financial",
+        "wallet.topup.limits": "Write", "cek_mutasi": "Write", "accept_dispute": "Financial",
+        "aceitar_chargeback": "Financial", "list_disputes": "Read", "dispute_deadline": "Other",
+        "switch_plan": "Financial", "abo_wechseln": "Financial", "proration_preview": "Read",
+        "plan_options": "Read", "update_list_price": "Destructive",
+        "reprice_subscription": "Financial", "price_history": "Read"}
+    assert all((found[spec["name"]] == "Financial") == spec["money"] for spec in round_tools)
+    # No acting tool of the round is Read; readers called riskier (none Financial) are the
+    # false alarms stored in `known`.
+    assert all(found[spec["name"]] != "Read" for spec in round_tools if spec["acts"])
+    assert {(at, name): found[name] for at, name in _MONEY_FOUND_STORED} == _MONEY_FOUND_STORED
