@@ -57,6 +57,20 @@ def test_tools_json_lists_a_real_npm_server(tmp_path: Path, everything: Path) ->
     assert all(tool["inputSchema"] and tool["category"] for tool in document["tools"])
 
 
+def test_listing_declares_what_the_gateway_declares_and_answers_a_roots_request(tmp_path: Path) -> None:
+    """A server that offers tools only to a client declaring sampling or roots (and asks for the
+    roots while listing) has them listed by `tools` and recorded by `snapshot`: the gateway
+    declares both to a server it starts, so an agent behind it is offered them."""
+    wanted = {"plain", "ask_the_model", "roots_answered"}
+    listed = run("tools", "--json", "--", *script("capability_gated.py"), cwd=tmp_path, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert {tool["name"] for tool in json.loads(listed.stdout)["tools"]} == wanted
+    recorded = run("snapshot", "-o", "gated.json", "--", *script("capability_gated.py"), cwd=tmp_path, timeout=60)
+    assert recorded.returncode == 0, recorded.stderr
+    snapshot = json.loads((tmp_path / "gated.json").read_text(encoding="utf-8"))
+    assert {tool["name"] for tool in snapshot["tools"]} == wanted
+
+
 def test_tools_lists_the_real_kestra_server(tmp_path: Path, test_servers: Path) -> None:
     python = test_servers / "kestra" / "bin" / "python"
     if not python.exists():

@@ -140,8 +140,10 @@ def test_configured_kestra_name_starts_the_local_server(
     assert listed["offline"] is False and len(listed["tools"]) == 29
 
 
+# server-everything offers 3 of its 16 tools only to a client that declares sampling,
+# elicitation or roots, as the gateway does to a server it starts as a command.
 @pytest.mark.parametrize(
-    ("folder", "args", "count"), [("everything", [], 13), ("filesystem", ["{tmp}"], 14)]
+    ("folder", "args", "count"), [("everything", [], 16), ("filesystem", ["{tmp}"], 14)]
 )
 async def test_npm_servers_over_stdio(
     test_servers: Path, tmp_path: Path, folder: str, args: list[str], count: int
@@ -151,6 +153,14 @@ async def test_npm_servers_over_stdio(
     listing = await list_tools(spec, timeout=30)
     assert len(listing.tools) == count and not listing.broken_tools
     assert all(tool.raw for tool in listing.tools)
+
+
+async def test_a_live_stdio_connection_lists_the_tools_only_capable_clients_get(everything: Path) -> None:
+    """`connect` and a live connection declare what the gateway declares, as the lister does."""
+    async with open_connection(resolve_target(command=[str(everything)]), timeout=30) as connection:
+        names = {tool.name for tool in connection.listing.tools}
+    assert {"get-roots-list", "trigger-elicitation-request", "trigger-sampling-request"} <= names
+    assert len(names) == 16
 
 
 async def test_server_that_crashes_at_import(test_servers: Path, tmp_path: Path) -> None:

@@ -233,3 +233,32 @@ async def test_replay_decides_a_session_whose_tool_asked_the_client_as_the_gatew
         assert report["outcomes"] == {"allowed": 1, "rate_limited": 2}, (recorded, report)
         assert report["limit_state_not_in_recording"] == 0, (recorded, report)
         assert report["changes"] == [], (recorded, report)
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+async def test_policytui_tools_lists_every_tool_a_capable_client_gets_through_the_gateway(
+    transport: str, tmp_path: Path, everything: Path
+) -> None:
+    """What the user decides on is what agents get: a client that declares sampling, elicitation
+    and roots sees through the gateway exactly the tools `policytui tools` lists, the tools the
+    server offers only to such clients among them (under `default: allow` a tool not listed
+    would be allowed without anyone having seen it)."""
+    listed = subprocess.run([str(POLICYTUI), "tools", "--json", "--", str(everything)], capture_output=True,
+                            text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert listed.returncode == 0, listed.stderr
+    listed_names = {tool["name"] for tool in json.loads(listed.stdout)["tools"]}
+
+    async def answer(*_: Any) -> Any:
+        raise AssertionError("listing tools asks the client no question")
+
+    async def roots(context: Any) -> types.ListRootsResult:
+        return types.ListRootsResult(roots=[])
+
+    (tmp_path / "policy.json").write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    options = ["--policy", str(tmp_path / "policy.json"), "--state-dir", str(tmp_path / "state"),
+               "--audit", str(tmp_path / "audit.jsonl")]
+    async with sdk_client(transport, "legacy", options, [str(everything), "stdio"], tmp_path / "gateway.log",
+                          sampling_callback=answer, elicitation_callback=answer, list_roots_callback=roots) as client:
+        through_gateway = {tool.name for tool in (await client.list_tools()).tools}
+    assert {"get-roots-list", "trigger-elicitation-request", "trigger-sampling-request"} <= through_gateway
+    assert listed_names == through_gateway, (sorted(through_gateway - listed_names), sorted(listed_names - through_gateway))

@@ -21,6 +21,7 @@ from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
 from policytui import __version__
+from policytui.discovery.client_capabilities import client_capabilities
 from policytui.discovery.diagnostics import Diagnostics
 from policytui.discovery.errors import DiscoveryError
 from policytui.discovery.explain import explain, flatten
@@ -171,7 +172,7 @@ async def open_connection(
                     )
                     await stack.enter_async_context(session)
                     diag.stage = "initialize"
-                    init = await _initialize(dispatcher, session, timeout)
+                    init = await _initialize(dispatcher, session, timeout, spec.transport)
                     version = init["protocolVersion"]
                     diag.stage = "tools/list"
                     raw_tools = await _list_all_tools(
@@ -224,12 +225,14 @@ def _transport(diag: Diagnostics, timeout: float, close_grace: float) -> Any:
 
 
 async def _initialize(
-    dispatcher: JSONRPCDispatcher, session: ClientSession, timeout: float
+    dispatcher: JSONRPCDispatcher, session: ClientSession, timeout: float, transport: str
 ) -> dict[str, Any]:
-    """The legacy handshake, raw: server info kept as sent, then adopted by the session."""
+    """The legacy handshake, raw: server info kept as sent, then adopted by the session. The
+    capabilities declared are the gateway's for the transport (`client_capabilities`), so the
+    tools listed are every tool an agent behind the gateway can get."""
     params = {
         "protocolVersion": LATEST_HANDSHAKE_VERSION,
-        "capabilities": {},
+        "capabilities": client_capabilities(transport),
         "clientInfo": {"name": "policytui", "version": __version__},
     }
     raw = await dispatcher.send_raw_request(

@@ -20,6 +20,7 @@ import threading
 import time
 from typing import Any
 
+from policytui.discovery.client_capabilities import client_capabilities
 from policytui.discovery.diagnostics import Diagnostics
 from policytui.discovery.errors import DiscoveryError, ListingCancelled
 from policytui.discovery.limits import MAX_SERVER_MESSAGE_BYTES, refused_sentence, too_large_words
@@ -136,7 +137,9 @@ class StdioListing:
             "initialize",
             {
                 "protocolVersion": LATEST_PROTOCOL_VERSION,
-                "capabilities": {},
+                # What the gateway declares, so the server lists every tool it would offer
+                # an agent behind the gateway (some are offered only to capable clients).
+                "capabilities": client_capabilities("stdio"),
                 "clientInfo": {"name": "policytui", "version": self.client_version},
             },
         )
@@ -264,7 +267,9 @@ class StdioListing:
     def _answer_server_request(self, request_id: Any, method: str) -> None:
         if method == "ping":
             self._send({"jsonrpc": "2.0", "id": request_id, "result": {}})
-        else:  # sampling, elicitation, roots: a listing offers none of them
+        elif method == "roots/list":  # declared (as the gateway does): a listing has no roots
+            self._send({"jsonrpc": "2.0", "id": request_id, "result": {"roots": []}})
+        else:  # sampling, elicitation: declared, but a listing has no model or human to ask
             self._send(
                 {
                     "jsonrpc": "2.0",

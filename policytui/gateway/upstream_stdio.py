@@ -24,6 +24,7 @@ from typing import Any
 import anyio
 import anyio.abc
 
+from policytui.discovery.client_capabilities import client_capabilities
 from policytui.discovery.limits import (
     MAX_SERVER_MESSAGE_BYTES,
     broken_off_reason,
@@ -60,8 +61,6 @@ _NOT_SUPPORTED = {
     "elicitation/create": "Elicitation not supported",
     "roots/list": "List roots not supported",
 }
-# What the gateway tells the server its client can do: requests for these are relayed.
-RELAYED_CAPABILITIES: dict[str, Any] = {"sampling": {}, "elicitation": {"form": {}}, "roots": {"listChanged": True}}
 MAX_RETIRED = 100_000
 # Ids of requests answered that are remembered (`_answered_last`).
 MAX_ANSWERED = 4096
@@ -265,7 +264,8 @@ class StdioUpstream:
                 "protocolVersion": LATEST_HANDSHAKE_VERSION,
                 # Announced so that the server may ask; each request is relayed to the client
                 # it concerns, or refused with a clear error when that client cannot answer.
-                "capabilities": RELAYED_CAPABILITIES,
+                # Listing declares the same, so the user sees every tool an agent can get.
+                "capabilities": client_capabilities("stdio"),
                 "clientInfo": {"name": "policytui", "version": __version__},
             },
             meanwhile=load_while_the_server_starts,
