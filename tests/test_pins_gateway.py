@@ -382,6 +382,45 @@ def test_a_real_server_approved_in_the_editor_shows_no_false_drift(tmp_path: Pat
     anyio.run(run)
 
 
+ONLY_FOR_CAPABLE_CLIENTS = {"get-roots-list", "trigger-elicitation-request", "trigger-sampling-request"}
+
+
+def test_tools_a_pinned_policy_never_saw_stay_hidden_from_a_capable_client(tmp_path: Path, everything: Path) -> None:
+    """A policy saved from a listing that lacked the tools server-everything offers only to
+    capable clients (as listing was before it declared the gateway's capabilities) does not
+    let them through under pinning: a client declaring every capability gets the tools the
+    policy saw, and a call to one it never saw is denied without reaching the server."""
+    from gateway_support import sdk_client
+
+    from policytui.discovery import list_tools, resolve_target
+
+    full = anyio.run(lambda: list_tools(resolve_target(command=[str(everything), "stdio"])))
+    seen = ServerListing.from_tool_dicts([t.raw for t in full.tools if t.name not in ONLY_FOR_CAPABLE_CLIENTS])
+    policy = tmp_path / "policy.json"
+    state = EditorState.open(seen, policy)
+    state.set_decision([t.name for t in seen.tools], "allow")
+    editor_pins.set_pinning(state, True)
+    state.save()
+    policy.write_text(policy.read_text(encoding="utf-8").replace('"default": "deny"', '"default": "allow"'), encoding="utf-8")
+    assert json.loads(policy.read_text(encoding="utf-8"))["default"] == "allow"
+
+    async def refuse(*_: Any) -> Any:
+        raise AssertionError("the server must not reach the client for a tool the policy never saw")
+
+    async def run() -> None:
+        options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl")]
+        async with sdk_client("stdio", "legacy", options, [str(everything), "stdio"], tmp_path / "gateway.log",
+                              sampling_callback=refuse, elicitation_callback=refuse) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert names == {t.name for t in seen.tools}
+            denied = await client.call_tool("trigger-sampling-request", {"prompt": "hi", "maxTokens": 5})
+            assert denied.is_error is True and "has no approved definition" in denied.content[0].text
+
+    anyio.run(run)
+    lines = [line for line in _audit(tmp_path) if line.get("tool") == "trigger-sampling-request"]
+    assert [(line["decision"], line["rule"], line.get("upstream")) for line in lines] == [("denied", PIN_RULE, None)], lines
+
+
 def test_a_name_listed_twice_with_two_definitions_is_drift() -> None:
     from policytui.toolinfo import ToolInfo
 
