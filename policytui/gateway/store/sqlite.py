@@ -330,8 +330,8 @@ class SQLiteStore(StateStore):
             db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
             db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             db.executescript(SCHEMA)
-            _add_result_column(db)
-            _add_seq_column(db)
+            _add_column(db, "approvals", "result", "TEXT")
+            _add_column(db, "counters", "seq", "INTEGER NOT NULL DEFAULT 0")
             if _file_lineage(db) is None:  # written only when missing: a file locked elsewhere opens at once
                 db.execute("INSERT OR IGNORE INTO lineage (id, token) VALUES (1, ?)", (secrets.token_hex(8),))
             # From here on SQLite never waits for a lock: `_patiently` does, without blocking
@@ -1205,18 +1205,6 @@ def _remove_stray_sidecars(path: Path) -> None:
             pass
 
 
-def _add_seq_column(db: sqlite3.Connection) -> None:
-    """Give a state file made by an earlier version each counter's count of writes (`seq`)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(counters)")}
-    if "seq" in columns:
-        return
-    try:
-        db.execute("ALTER TABLE counters ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
-    except sqlite3.OperationalError as exc:
-        if "duplicate column" not in str(exc):
-            raise
-
-
 # Descriptors the header is read through, by device and inode, kept open for the reason above.
 _header_readers: dict[tuple[int, int], int] = {}
 
@@ -1288,14 +1276,15 @@ def _went_back(seen: tuple[int, int] | None, row: tuple[int, int] | None, now: i
     return row[0] == seen[0] and row[1] < seen[1]
 
 
-def _add_result_column(db: sqlite3.Connection) -> None:
-    """Give a state file made by an earlier version the column for what became of a held call.
-    Two processes may open the file at once: the second one's ALTER finds the column there."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(approvals)")}
-    if "result" in columns:
+def _add_column(db: sqlite3.Connection, table: str, column: str, declared: str) -> None:
+    """Give a state file made by an earlier version a column this one reads (what became of a
+    held call, a counter's count of writes). Two processes may open the file at once: the
+    second one's ALTER finds the column there."""
+    columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    if column in columns:
         return
     try:
-        db.execute("ALTER TABLE approvals ADD COLUMN result TEXT")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declared}")
     except sqlite3.OperationalError as exc:
         if "duplicate column" not in str(exc):
             raise
