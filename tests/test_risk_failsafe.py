@@ -3200,3 +3200,54 @@ def test_the_tools_command_calls_no_reader_that_acts_first_or_a_view_said_done_r
         "cache_sync_status": "Write", "queue_sync_status": "Read"}
     assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
     assert (found["get_leave_balance"], found["svc_restart_status"]) == ("Write", "Execute")
+
+
+# ----- an act a later clause, an argument or a required level hides behind a reader noun ------
+
+
+def _snapshot_tool(name, description, required=None, optional=None):
+    properties = {arg: {"type": "string"} for arg in (required or []) + (optional or [])}
+    return {"name": name, "description": description,
+            "inputSchema": {"type": "object", "properties": properties,
+                            "required": list(required or [])}}
+
+
+def test_the_tools_command_calls_the_acts_behind_a_reader_noun_riskier_and_their_twins_read(
+        tmp_path):
+    # The same families in words the round does not hold, as `policytui tools --from` lists
+    # them: a hold placed on something, a branch deployed after a colon, quotes e-mailed to
+    # the customer, a policy applied to a role, a status said to be read-only
+    # that is handed the level to bring something to (camelCase and kebab-case); and the
+    # readers phrased alike: a converter's `target_currency`, messages sent earlier, a
+    # filter applied to the results, a status whose required argument only picks a zone.
+    acting = [
+        _snapshot_tool("van_estimate", "Estimated cost of a van for the move; a hold is placed "
+                       "on the van for a day.", ["move_id"]),
+        _snapshot_tool("preview_stack", "Preview stack for a pull request: the branch is "
+                       "deployed to a fresh URL.", ["pull_request"]),
+        _snapshot_tool("shipping_quotes", "Shipping quotes for a cart, e-mailed to the "
+                       "customer.", ["cart"]),
+        _snapshot_tool("policy_diff", "Policy diff for a role: the new policy is applied to the "
+                       "role.", ["role"]),
+        _snapshot_tool("boiler_status", "Boiler status (read-only).",
+                       ["boiler", "desiredTemperature"]),
+        _snapshot_tool("light_status", "Light status. Read-only.",
+                       ["light", "target-brightness"]),
+    ]
+    reading = [
+        _snapshot_tool("currency_rate", "Exchange rate between two currencies. Read-only.",
+                       ["source_currency", "target_currency"]),
+        _snapshot_tool("sent_messages", "Messages sent by a user to the customer in the last "
+                       "week.", ["user"]),
+        _snapshot_tool("search_diff", "Search diff between two indexes: the same filter is "
+                       "applied to the results.", ["left", "right"]),
+        _snapshot_tool("zone_status", "Zone status and the current temperature. Read-only.",
+                       ["zone"]),
+    ]
+    found = _categories_from_the_tools_command(tmp_path, acting + reading)
+    assert {tool["name"]: found[tool["name"]] for tool in acting} == {
+        "van_estimate": "Write", "preview_stack": "Execute", "shipping_quotes": "Write",
+        "policy_diff": "Destructive", "boiler_status": "Destructive",
+        "light_status": "Destructive"}
+    assert {tool["name"]: found[tool["name"]] for tool in reading} == {
+        name: "Read" for name in ("currency_rate", "sent_messages", "search_diff", "zone_status")}

@@ -390,6 +390,13 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         _reader_acts(r, f"argument {quote(wanted)}, required, is a new value to set",
                      KIND_RISK[v.MODIFY])
 
+    # A required argument named as the level something is to be brought to ("thermostat_status"
+    # with a required `target_temperature`, "pump" with `desired_pressure`, `fanSetpoint`): a
+    # reader is not told the level it is to show, whatever its description says ("Read-only").
+    if r.category == READ and (level := _a_level_to_reach(schema)) is not None:
+        _reader_acts(r, f"argument {quote(level)}, required, is named as a level to bring "
+                        "something to: the call sets it", KIND_RISK[v.MODIFY])
+
     # An argument whose description opens by saying, in the passive, that the call acts on
     # what the tool names ("revoke_older_than": "Sessions older than this many hours are
     # ended", "archive_to": "Entries returned are moved to this bucket"): set, a reader acts.
@@ -735,6 +742,40 @@ def _a_new_value(schema: Any) -> str | None:
             if any(type(other) is dict and type(was := other.get("description")) is str
                    and _OLD_VALUE.match(was) is not None for other in props.values()):
                 return None
+            return arg
+    return None
+
+
+# The words of an argument's name that say a level is wanted, before what it is a level of
+# (`target_temperature`, `desiredSpeed`, `new-brightness`), and the quantities a device or
+# service is set to. A converter's `target_currency` or `target_language` names no such
+# quantity, and `setpoint` is a level to reach alone or last (`fan_setpoint`).
+_WANTED = frozenset(("target", "desired", "new", "wanted", "requested"))
+_LEVELS = frozenset("""
+    temperature temp speed rpm level pressure brightness volume position percent percentage
+    humidity power intensity setpoint replicas capacity
+    """.split())
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_WANTED_CLUES = (*_WANTED, "setpoint")
+
+
+def _a_level_to_reach(schema: Any) -> str | None:
+    """The first required argument named as a wanted level (`_WANTED` then `_LEVELS`, or
+    ending with "setpoint"), or None."""
+    if type(schema) is not dict:
+        return None
+    required = schema.get("required")
+    if not required or type(required) is not list:
+        return None
+    for arg in required:
+        if type(arg) is not str:
+            continue
+        lowered = arg.lower()
+        if not any(word in lowered for word in _WANTED_CLUES):
+            continue  # (most names hold none: the words are split only where one may be)
+        words = [w.lower() for w in _NAME_WORDS.findall(arg)]
+        if words and (words[-1] == "setpoint" or any(
+                first in _WANTED and then in _LEVELS for first, then in zip(words, words[1:]))):
             return arg
     return None
 

@@ -1896,6 +1896,8 @@ _PASSIVE_THEN = re.compile(
     r"|on\s+disk\b|in\s+place\b"
     r"|after\s+(?:the|each|every)\s+call\b|by\s+this\s+(?:same\s+)?(?:call|tool|request)\b"
     r"|(?:from|to|with|as|for)\s+(?:the|a|an|its|their)\s+\w"
+    # ... or put on something, for a while: "a hold is placed on the slot for 15 minutes".
+    r"|on\s+(?:the|a|an|its|their)\s+\w"
     # ... or for a step of a process that follows: "which is submitted for approval".
     r"|for\s+(?:approval|review|deletion|removal|processing|payment|signature|execution"
     r"|publication|delivery|collection)\b))")
@@ -1910,7 +1912,10 @@ _NOT_IN_THE_SUBJECT = (
     "|no|none|not|can|cannot|must|may|might|should|could|would|to|which|what|who|how|whose"
     "|since|because|use")
 _PASSIVE_SUBJECT = re.compile(
-    r"(?:(?:[.!?;]\s+|,\s+(?:which\s+)?)(?:[a-z]+:\s+)?"
+    # (A colon before a subject that opens with a determiner ends a heading as a full stop
+    # does: "Preview environment for a pull request: the branch is deployed to a fresh URL".)
+    r"(?:(?:[.!?;]\s+|,\s+(?:which\s+)?|:\s+(?=(?:the|a|an|its|their|this|each|every"
+    r"|your)\s))(?:[a-z]+:\s+)?"
     rf"(?:(?!(?:{_NOT_IN_THE_SUBJECT})\b)[\w'`-]+\s+){{1,6}}"
     # "which" after a comma as the subject itself: "Summary of the week's timesheet, which is
     # submitted for approval".
@@ -1956,7 +1961,8 @@ def _acting_passive(lowered: str) -> tuple[str, str] | None:
                 continue
         elif found.end() == _PASSIVE_WINDOW:
             continue  # (a participle cut by the window's end seems to end its clause)
-        elif participle in _SHAPES_THE_REPLY and _KEPT_PLACE.match(lowered, found.end()) is None:
+        elif (participle in _SHAPES_THE_REPLY and _KEPT_PLACE.match(lowered, found.end()) is None
+              and not (participle == "applied" and _applied_to_a_thing(lowered, found.end()))):
             continue  # "Credential fields are redacted"; not "truncated on disk"
         verb = _participle_of(participle)
         if verb is None and participle.startswith("re"):
@@ -2242,6 +2248,26 @@ def _acts_after(lowered: str, begin: int, end: int) -> tuple[str, str] | None:
 
 # Where a participle that otherwise shapes the reply says it is done to what is kept.
 _KEPT_PLACE = re.compile(r"\s+(?:on\s+disk|in\s+place)\b")
+# What "applied" is applied to: a thing the call changes ("the new policy is applied to the
+# role", "the changes are applied to the database"), not the reply or what it is drawn from
+# ("Filters are applied to the results", "a limit is applied to the query"), nor what the reply
+# holds, said so ("A timezone passed is applied to the times shown").
+_APPLIED_TO = re.compile(r"\s+to\s+(?:the|its|their|this|that|each|every|a|an)\s+([a-z]+)\b"
+                         r"(?!\s+(?:shown|returned|listed|displayed|printed|reported|read)\b)")
+_APPLIED_TO_THE_ANSWER = frozenset(
+    "query queries search searches input inputs data rows items records entries values fields "
+    "columns request requests match matches selection range ranges sample filter filters "
+    "lookup image images text document documents file files set page pages".split())
+
+
+def _applied_to_a_thing(lowered: str, end: int) -> bool:
+    """Does "applied", ending at `end`, say it is applied to a thing that is neither the
+    reply nor what the reply is drawn from?"""
+    place = _APPLIED_TO.match(lowered, end)
+    return (place is not None and place.group(1) not in _THE_REPLY
+            and place.group(1) not in _APPLIED_TO_THE_ANSWER)
+
+
 # Words by which the subject of a passive names what the call itself found or read: "zero-byte
 # objects found are removed", "Matching rows are removed", "Returned messages are removed".
 _FOUND = frozenset(

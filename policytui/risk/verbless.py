@@ -13,6 +13,8 @@ Everything else stays Other: no sign either way.
 
 from __future__ import annotations
 
+import re
+
 from policytui.risk import vocabulary as v
 from policytui.risk.descriptions import DescriptionVerbs, is_adverb
 from policytui.risk.european import INFINITIVE_ENDINGS
@@ -403,3 +405,40 @@ def _inflected_in(word: str, own: list[str]) -> bool:
 def _restates(word: str, own: list[str]) -> bool:
     return any(word == w or (plural_noun(w) and word == w[:-1]) or (plural_noun(word)
                and word[:-1] == w) for w in own)
+
+
+# A participle of sending, in the languages servers are written in, attached to what a name of
+# nouns shows by a comma or a passive ("Kosztorys naprawy ..., wysłany do klienta e-mailem",
+# "Devis ..., envoyé au client", "Quote for the order, which is sent to the customer"), and
+# what it is sent to or by: someone the call serves (the client, customer, recipient, user,
+# guest, patient) or a channel (e-mail, SMS). What was sent before the call is read without
+# the comma ("Messages sent by the user"), and a denial in the clause before it keeps it
+# unsaid ("nothing is sent to the customer").
+_SENT_ONWARD = re.compile(
+    r"(?:,\s*(?:which\s+|and\s+)?|(?<!\w)(?:is|are|gets?|will\s+be|wird|werden|est|sont|es|son"
+    r"|é|são|è|viene|jest|są|został[aoy]?|zostanie|je|jsou|bude|blir|bliver|wordt|akan)\s+"
+    r"(?:(?:then|also|automatically|immediately|directly|ensuite|automatiquement|następnie"
+    r"|automatycznie|automáticamente|automatisch|sofort)\s+)?)"
+    r"(?P<sent>sent|e-?mailed|texted|forwarded|envoy[ée]e?s?|enviad[oa]s?|inviat[oaie]"
+    r"|wysłan[yaeio]|przesłan[yaeio]|gesendet|verschickt|versandt|versendet|zugestellt"
+    r"|odeslán[aoy]?|zaslán[aoy]?|skickad|skickat|sendt|verzonden|verstuurd|dikirim"
+    r"|gửi)(?!\w)"
+    r"(?=[^.;!?\n]{0,40}?(?<!\w)(?:(?:client|customer|recipient|user|guest|patient|buyer"
+    r"|klient|kund|cliente|destinat|utilisateur|usuari|utent|odbiorc|pelanggan|khách)\w*"
+    r"|e-?mail\w*|sms\w*|courriel)(?!\w))",
+    re.IGNORECASE)
+_NOT_BEFORE = re.compile(
+    r"(?<!\w)(?:not|no|nothing|never|nie|nic|pas|rien|nicht|nichts|kein\w*|não|nada|ne|nen[ií]"
+    r"|inte|ingen|ikke|niet|tidak|không)(?!\w)", re.IGNORECASE)
+_SENT_WINDOW = 400  # the opening, where what is named is said to be sent
+
+
+def sent_onward(text: str) -> str | None:
+    """The participle in which the description's opening says what the tool names is sent to
+    someone or by a channel, with no denial before it in its clause, or None."""
+    opening = text[:_SENT_WINDOW]
+    for found in _SENT_ONWARD.finditer(opening):
+        start = max(opening.rfind(stop, 0, found.start()) for stop in ".;!?\n")
+        if _NOT_BEFORE.search(opening, start + 1, found.start() + 1) is None:
+            return found.group("sent").lower()
+    return None

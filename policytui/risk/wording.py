@@ -53,6 +53,7 @@ from policytui.risk.verbless import (
     names_a_view,
     names_what_is_shown,
     sends_what_it_names,
+    sent_onward,
     third_person_of,
     third_person_verb,
     unknown_command,
@@ -414,7 +415,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     told = desc if denied is None else _without(desc, denied)
     if kind == v.READ and name.kind is None and desc.kind is None and (
             act := act_after_a_colon(told) or _said_later(told)
-            or _done_to_what_it_shows(told)) is not None:
+            or _done_to_what_it_shows(told)
+            or _sent_onward(told)) is not None:
         # "order_status": "Order status. Cancels the order if it has not shipped." A name and
         # a sentence of nouns show something; what the sentence says after a colon, or a later
         # sentence, that the tool does counts ("tax_forms": "W-2 forms for the year: files
@@ -483,6 +485,14 @@ def _said_later(desc: DescriptionVerbs) -> tuple[str, str] | None:
 
 # The same, for the server-wide pass that reads a verbless tool by its server (server_readers).
 said_later = _said_later
+
+
+def _sent_onward(desc: DescriptionVerbs) -> tuple[str, str] | None:
+    """("done: sent onward ...", kind) when the opening says what the tool names is sent to
+    someone or by e-mail or SMS ("Kosztorys naprawy ..., wysłany do klienta e-mailem"), or
+    None: a quote or estimate so sent has left the shop."""
+    sent = sent_onward(desc.text)
+    return None if sent is None else (f"done: sent onward ({quoted_word(sent)})", v.WRITE)
 
 
 def _take_later_act(act: tuple[str, str], kind: str, evidence: list[str],
