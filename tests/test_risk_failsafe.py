@@ -3251,3 +3251,31 @@ def test_the_tools_command_calls_the_acts_behind_a_reader_noun_riskier_and_their
         "light_status": "Destructive"}
     assert {tool["name"]: found[tool["name"]] for tool in reading} == {
         name: "Read" for name in ("currency_rate", "sent_messages", "search_diff", "zone_status")}
+
+
+_BEHIND_A_READER_NOUN = "39-acts-behind-a-reader-noun"
+
+
+def test_the_tools_command_calls_no_tool_whose_act_a_reader_noun_hides_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of each server of
+    # the thirty-ninth round (quotes, estimates, diffs, previews and statuses whose act a later
+    # clause says is placed, sent, booked, deployed, applied or made, maybe only with an
+    # argument set, and statuses said to be read-only whose required argument sets a level,
+    # each beside a twin that only quotes, shows or renders), a server at a time.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    servers = [server["tools"] for server in made_up["servers"]
+               if server["round"] == _BEHIND_A_READER_NOUN]
+    assert [len(round_tools) for round_tools in servers] == [16, 13, 8]
+    found: dict[str, str] = {}
+    for round_tools in servers:
+        found.update(_categories_from_the_tools_command(tmp_path, [
+            {key: value for key, value in spec.items() if key not in ("acts", "money")}
+            for spec in round_tools]))
+    specs = [spec for round_tools in servers for spec in round_tools]
+    assert [spec["name"] for spec in specs if spec["acts"] and found[spec["name"]] == "Read"] == []
+    # The twins that were Read stay Read: the quote itemised, the diff as text, the preview
+    # rendered, the status whose required argument picks what to read.
+    assert {spec["name"] for spec in specs if not spec["acts"] and found[spec["name"]] == "Read"
+            } == {"price_quote_breakdown", "slot_estimate_range", "ShippingQuoteCompare",
+                  "schema_diff_text", "preview_markdown", "planDiff", "SCHEMA-DIFF-REPORT",
+                  "fan_rpm", "thermostat_reading", "PUMP_PRESSURE_HISTORY"}
