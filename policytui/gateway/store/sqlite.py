@@ -59,8 +59,6 @@ are dropped, the file is opened afresh, and each process adds back what it count
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import logging
 import os
@@ -93,6 +91,32 @@ from policytui.gateway.store.base import (
     renamed_counter,
     split_counter_name,
     stored_approval,
+)
+from policytui.gateway.store.sqlite_disk import (
+    APPLICATION_ID,
+    INDEX_REGION,
+    Identity,
+    _barred,
+    _drop_sidecars_of,
+    _folder_lock,
+    _header_of,
+    _identity,
+    _index_barred,
+    _marked_since,
+    _mend_index,
+    _on_disk,
+    _remove_stray_sidecars,
+    _what_changed,
+)
+from policytui.gateway.store.sqlite_lineage import _content_stat, _file_lineage, _went_back
+from policytui.gateway.store.sqlite_schema import (
+    _ADD_COUNT,
+    _CHARGE_ONE,
+    _GIVE_BACK,
+    _LEASE,
+    _MAX_COUNT,
+    SCHEMA,
+    _add_column,
 )
 from policytui.policy.model import WINDOW_SECONDS
 
@@ -128,84 +152,11 @@ LEASE_HEADROOM = 1024
 # A state file (or its write-ahead log or shared-memory index) found removed or replaced is
 # opened again on disk at most this often while opening it fails.
 REOPEN_PAUSE = 0.5
-# The files SQLite keeps beside the state file in WAL mode: the log and its index.
-SIDECARS = ("-wal", "-shm")
-# SQLite maps the index in regions of this size, so a whole index is a multiple of it; and its
-# header (two copies of the index header and the checkpoint information) is this long.
-INDEX_REGION = 32768
-INDEX_HEADER = 136
-# The state file's mark in its header, read without SQLite (`_header_of`): its application id
-# (this constant, "PTUI") and a user version chosen at random when it was made. A file copied
-# over it in place (another SQLite file, an empty one, anything) has another header: every
-# process sees that before SQLite reads the file through pages it has cached, or through a log
-# and index that belong to the contents overwritten.
-APPLICATION_ID = 0x50545549
-HEADER_MARK = slice(60, 72)  # user version at 60, application id at 68 (big-endian)
 # Ended windows and long-dead held calls are deleted at most this often.
 SWEEP_SECONDS = 60.0
 # A held call's record is kept this long after it expired (its gateway is gone or late).
 KEEP_EXPIRED = 300.0
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS counters (
-    name TEXT PRIMARY KEY,
-    window_start INTEGER NOT NULL,
-    window_end INTEGER NOT NULL,
-    used INTEGER NOT NULL,
-    seq INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS lineage (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    token TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS approvals (
-    id TEXT PRIMARY KEY,
-    request TEXT NOT NULL,
-    expires REAL NOT NULL,
-    decision TEXT,
-    result TEXT
-);
-"""
-
-# Charge one counter if it has room, in one statement: a row in an older window starts over
-# at 1; a row in the same or a newer window (another process's clock ahead of this one)
-# counts on. When the counter is full the WHERE leaves the row alone and nothing is returned;
-# nor is anything charged while the file's lineage (?5) is not the one this process knows
-# (see "Contents gone back" in the module's docstring). Every write of a row adds 1 to its
-# `seq`, which therefore only grows while the file is the one written.
-_CHARGE_ONE = """
-INSERT INTO counters (name, window_start, window_end, used, seq)
-SELECT ?1, ?2, ?3, 1, 1 WHERE EXISTS (SELECT 1 FROM lineage WHERE id = 1 AND token = ?5)
-ON CONFLICT(name) DO UPDATE SET
-    used = CASE WHEN counters.window_start >= excluded.window_start THEN counters.used + 1 ELSE 1 END,
-    window_end = CASE WHEN counters.window_start >= excluded.window_start
-                      THEN counters.window_end ELSE excluded.window_end END,
-    window_start = MAX(counters.window_start, excluded.window_start),
-    seq = counters.seq + 1
-WHERE (CASE WHEN counters.window_start >= excluded.window_start THEN counters.used ELSE 0 END) < ?4
-RETURNING window_start, used, seq
-"""
-# Counts moved from state files given up (`SQLiteStore._files`), added (`_ADD_COUNT`) or kept
-# when larger (`_MAX_COUNT`): the same window counts on, a newer stored window stays, an older
-# one starts from what is moved.
-_MOVE_COUNT = """
-INSERT INTO counters (name, window_start, window_end, used) VALUES (?1, ?2, ?3, ?4)
-ON CONFLICT(name) DO UPDATE SET
-    used = CASE WHEN counters.window_start = excluded.window_start THEN {same_window}
-                WHEN counters.window_start < excluded.window_start THEN excluded.used
-                ELSE counters.used END,
-    window_end = CASE WHEN counters.window_start < excluded.window_start
-                      THEN excluded.window_end ELSE counters.window_end END,
-    window_start = MAX(counters.window_start, excluded.window_start),
-    seq = counters.seq + 1
-"""
-_ADD_COUNT = _MOVE_COUNT.format(same_window="counters.used + excluded.used")
-_MAX_COUNT = _MOVE_COUNT.format(same_window="MAX(counters.used, excluded.used)")
-# Take `units` more of a counter's room for a lease, only if they fit.
-_LEASE = ("UPDATE counters SET used = used + ?1, seq = seq + 1 "
-          "WHERE name = ?2 AND window_start = ?3 AND used + ?1 <= ?4")
-# Give back units leased or charged and not used.
-_GIVE_BACK = "UPDATE counters SET used = MAX(0, used - ?), seq = seq + 1 WHERE name = ? AND window_start = ?"
 
 
 class _Lease:
@@ -1062,232 +1013,6 @@ class SQLiteStore(StateStore):
                 self._db.close()
 
 
-Identity = tuple[tuple[int, int] | None, ...]
-
-
-def _on_disk(path: Path) -> tuple[Identity, int]:
-    """The device and inode of the state file, its log and its index (None: not there), and
-    the index's size."""
-    found: list[tuple[int, int] | None] = []
-    size = 0
-    for name in (str(path), *(f"{path}{suffix}" for suffix in SIDECARS)):
-        try:
-            st = os.stat(name)
-        except OSError:
-            found.append(None)
-        else:
-            found.append((st.st_dev, st.st_ino))
-            size = st.st_size
-    return tuple(found), size if found[-1] is not None else 0
-
-
-def _identity(path: Path) -> Identity:
-    return _on_disk(path)[0]
-
-
-def _what_changed(path: Path, opened: Identity) -> str:
-    """One sentence's start: which of the files opened is no longer on disk as it was."""
-    now = _identity(path)
-    names = ("the state file", "its write-ahead log", "its shared-memory index")
-    for (name, suffix), was, is_now in zip(zip(names, ("", *SIDECARS)), opened, now):
-        if was != is_now:
-            how = "removed" if is_now is None else "replaced"
-            return f"{name} {path}{suffix} was {how} while in use"
-    return f"the state file {path} was replaced while in use"
-
-
-class _folder_lock:
-    """An exclusive lock on the state folder while a process opens the state file there."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.fd = -1
-
-    def __enter__(self) -> None:
-        self.fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *_: object) -> None:
-        os.close(self.fd)  # releases the lock
-
-
-# Descriptors of indexes this process mended, by device and inode, kept open: closing one would
-# drop every lock this process holds on that file through SQLite's own descriptors.
-_mending: dict[tuple[int, int], int] = {}
-_mending_lock = threading.Lock()
-
-
-def _mend_index(path: Path, known_size: int) -> None:
-    """Give the state file's index back its size when it was cut short (shorter than
-    `known_size`, the largest this process saw, or not a whole number of SQLite's regions),
-    zeroing its header: SQLite rebuilds it from the log, as it does an index it finds new,
-    and no process's mapping of it reaches past its end (which would kill it with SIGBUS).
-    Extended without ever shrinking it, should another process mend it at the same time."""
-    name = f"{path}-shm"
-    try:
-        st = os.stat(name)
-    except OSError:
-        return
-    if st.st_size and st.st_size >= known_size and st.st_size % INDEX_REGION == 0:
-        return
-    whole = max(known_size, -(-st.st_size // INDEX_REGION) * INDEX_REGION, INDEX_REGION)
-    try:
-        with _mending_lock:
-            fd = _mending.get((st.st_dev, st.st_ino))
-            if fd is None:
-                fd = os.open(name, os.O_RDWR)
-                _mending[(st.st_dev, st.st_ino)] = fd
-        try:
-            os.posix_fallocate(fd, 0, whole)
-        except OSError:
-            if os.fstat(fd).st_size < whole:
-                os.ftruncate(fd, whole)
-        os.pwrite(fd, bytes(INDEX_HEADER), 0)
-    except OSError as exc:
-        log.error("the shared-memory index %s could not be mended (%s)", name, exc)
-
-
-# Linux's file attributes: an immutable or append-only index cannot be written through its
-# mapping, and SQLite writes it on every transaction.
-FS_IOC_GETFLAGS = 0x80086601
-BARRED_FLAGS = 0x10 | 0x20  # FS_IMMUTABLE_FL, FS_APPEND_FL
-# Descriptors the attributes are read through, by device and inode, kept open for the reason
-# above; devices whose file system has no such attributes.
-_readers: dict[tuple[int, int], int] = {}
-_no_attributes: set[int] = set()
-
-
-def _index_barred(path: Path, identity: tuple[int, int] | None) -> bool:
-    """Whether the index (of `identity`) has the immutable or append-only attribute (`chattr
-    +i`): SQLite's next write to its mapping would kill the process with SIGBUS."""
-    if identity is None or identity[0] in _no_attributes:
-        return False
-    try:
-        with _mending_lock:
-            fd = _readers.get(identity)
-            if fd is None:
-                fd = os.open(f"{path}-shm", os.O_RDONLY)
-                st = os.fstat(fd)
-                _readers[(st.st_dev, st.st_ino)] = fd
-                if (st.st_dev, st.st_ino) != identity:
-                    return False  # replaced meanwhile: the identity check sees it next
-        flags = int.from_bytes(fcntl.ioctl(fd, FS_IOC_GETFLAGS, bytes(8))[:4], sys.byteorder)
-    except OSError as exc:
-        if exc.errno in (errno.ENOTTY, errno.EINVAL, errno.EOPNOTSUPP):
-            _no_attributes.add(identity[0])
-        return False
-    return bool(flags & BARRED_FLAGS)
-
-
-def _barred(path: Path) -> str:
-    return (f"the state file's shared-memory index {path}-shm cannot be written (its immutable or "
-            "append-only attribute is set)")
-
-
-def _remove_stray_sidecars(path: Path) -> None:
-    """Remove a log and index left of a state file that is gone, and an index whose log is
-    gone (the caller holds the folder's lock). SQLite would read them as the new file's, or
-    read frames of a log that is no longer there ("disk I/O error"). No process can be using
-    them rightly: SQLite makes the log before the index and deletes it after, and a gateway
-    whose files were removed gives them up at its next operation. A log alone is kept: SQLite
-    rebuilds the index from it, and its frames are counts made."""
-    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
-    if not path.exists():
-        gone = [wal, shm]
-    elif not wal.exists():
-        gone = [shm]
-    else:
-        return
-    for name in gone:
-        try:
-            name.unlink()
-        except FileNotFoundError:
-            pass
-
-
-# Descriptors the header is read through, by device and inode, kept open for the reason above.
-_header_readers: dict[tuple[int, int], int] = {}
-
-
-def _header_of(path: Path, identity: tuple[int, int] | None = None) -> bytes | None:
-    """The mark bytes of the state file's header as they are on disk (see HEADER_MARK); None
-    when the file is shorter than a header, or cannot be read. `identity`: the file's device
-    and inode, when just read."""
-    try:
-        if identity is None:
-            st = os.stat(path)
-            identity = (st.st_dev, st.st_ino)
-        with _mending_lock:
-            fd = _header_readers.get(identity)
-            if fd is None:
-                fd = os.open(path, os.O_RDONLY)
-                opened = os.fstat(fd)
-                _header_readers[(opened.st_dev, opened.st_ino)] = fd
-        data = os.pread(fd, HEADER_MARK.stop - HEADER_MARK.start, HEADER_MARK.start)
-    except OSError:
-        return None
-    return data if len(data) == HEADER_MARK.stop - HEADER_MARK.start else None
-
-
-def _marked_since(path: Path, mark: bytes) -> bool:
-    """Whether the state file's header carries a mark other than `mark`: another process
-    opened the contents copied over it first, and marked them (`SQLiteStore._open_locked`), so
-    the log and index on disk are theirs now."""
-    header = _header_of(path)
-    return header is not None and int.from_bytes(header[8:], "big") == APPLICATION_ID and header != mark
-
-
-def _drop_sidecars_of(path: Path, opened: Identity) -> None:
-    """Remove the log and index of contents overwritten in place (`opened`: the files as they
-    were opened), if they are still the ones on disk: another process that saw it first may
-    have made new ones already, which are kept."""
-    for suffix, was in zip(SIDECARS, opened[1:]):
-        name = f"{path}{suffix}"
-        try:
-            st = os.stat(name)
-            if was is not None and (st.st_dev, st.st_ino) == was:
-                os.unlink(name)
-        except OSError:
-            pass
-
-
-def _file_lineage(db: sqlite3.Connection) -> str | None:
-    row = db.execute("SELECT token FROM lineage WHERE id = 1").fetchone()
-    return str(row[0]) if row is not None else None
-
-
-def _content_stat(path: Path) -> tuple[int, ...]:
-    """What changes on disk when the state file itself is written (by a checkpoint, or by a
-    program that overwrites it)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return ()
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def _went_back(seen: tuple[int, int] | None, row: tuple[int, int] | None, now: int, end: int) -> bool:
-    """Whether a counter (`row`: its window start and `seq` in the file, None when it is not
-    there) is behind what this process last saw of it (`seen`) in a window still current."""
-    if seen is None or end <= now:
-        return False
-    if row is None:
-        return True
-    return row[0] == seen[0] and row[1] < seen[1]
-
-
-def _add_column(db: sqlite3.Connection, table: str, column: str, declared: str) -> None:
-    """Give a state file made by an earlier version a column this one reads (what became of a
-    held call, a counter's count of writes). Two processes may open the file at once: the
-    second one's ALTER finds the column there."""
-    columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-    if column in columns:
-        return
-    try:
-        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declared}")
-    except sqlite3.OperationalError as exc:
-        if "duplicate column" not in str(exc):
-            raise
 
 
 class _Waiter:
