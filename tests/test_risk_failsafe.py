@@ -2822,6 +2822,20 @@ def _categories_from_the_tools_command(tmp_path, tools):
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+
+
+def _round_through_the_tools_command(tmp_path, round_name):
+    """The made-up round's servers (each a list of its tools' specs) and {name: category} for
+    all their tools, as `policytui tools --from FILE --json` prints them a server at a time (as
+    each would list), the labels (`acts`, `money`) left out of what the command reads."""
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    servers = [server["tools"] for server in made_up["servers"] if server["round"] == round_name]
+    found: dict[str, str] = {}
+    for round_tools in servers:
+        found.update(_categories_from_the_tools_command(tmp_path, [
+            {key: value for key, value in spec.items() if key not in ("acts", "money")}
+            for spec in round_tools]))
+    return servers, found
 _HOLDS = "26-a-later-clause-that-holds"
 
 
@@ -3100,15 +3114,8 @@ def test_the_tools_command_reads_tools_that_say_the_call_changes_nothing_and_not
     # keeps nothing, and quotes whose one act it denies, each beside tools phrased alike that
     # send, set, book, hold, attach or make something; and a server of calculators named
     # alike, one of which mails its result), a server at a time as it would list.
-    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
-    servers = [server["tools"] for server in made_up["servers"]
-               if server["round"] == _CHANGES_NOTHING]
+    servers, found = _round_through_the_tools_command(tmp_path, _CHANGES_NOTHING)
     assert [len(round_tools) for round_tools in servers] == [33, 21, 3]
-    found: dict[str, str] = {}
-    for round_tools in servers:
-        found.update(_categories_from_the_tools_command(tmp_path, [
-            {key: value for key, value in spec.items() if key not in ("acts", "money")}
-            for spec in round_tools]))
     specs = [spec for round_tools in servers for spec in round_tools]
     # Every reader but one is Read: "Ringkasan ..." leads with a word the tables lack, which
     # may act whatever the description says is kept.
@@ -3262,15 +3269,8 @@ def test_the_tools_command_calls_no_tool_whose_act_a_reader_noun_hides_read(tmp_
     # clause says is placed, sent, booked, deployed, applied or made, maybe only with an
     # argument set, and statuses said to be read-only whose required argument sets a level,
     # each beside a twin that only quotes, shows or renders), a server at a time.
-    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
-    servers = [server["tools"] for server in made_up["servers"]
-               if server["round"] == _BEHIND_A_READER_NOUN]
+    servers, found = _round_through_the_tools_command(tmp_path, _BEHIND_A_READER_NOUN)
     assert [len(round_tools) for round_tools in servers] == [16, 13, 8]
-    found: dict[str, str] = {}
-    for round_tools in servers:
-        found.update(_categories_from_the_tools_command(tmp_path, [
-            {key: value for key, value in spec.items() if key not in ("acts", "money")}
-            for spec in round_tools]))
     specs = [spec for round_tools in servers for spec in round_tools]
     assert [spec["name"] for spec in specs if spec["acts"] and found[spec["name"]] == "Read"] == []
     # The twins that were Read stay Read: the quote itemised, the diff as text, the preview
