@@ -3279,3 +3279,49 @@ def test_the_tools_command_calls_no_tool_whose_act_a_reader_noun_hides_read(tmp_
             } == {"price_quote_breakdown", "slot_estimate_range", "ShippingQuoteCompare",
                   "schema_diff_text", "preview_markdown", "planDiff", "SCHEMA-DIFF-REPORT",
                   "fan_rpm", "thermostat_reading", "PUMP_PRESSURE_HISTORY"}
+
+
+# ----- previews, details and backtests that only report, beside twins that act ------
+
+
+def _switch_tool(name, description, required, switch):
+    tool = _snapshot_tool(name, description, required)
+    tool["inputSchema"]["properties"][switch] = {"type": "boolean", "default": False}
+    return tool
+
+
+def test_the_tools_command_reads_previews_details_and_backtests_and_calls_their_acting_twins_riskier(
+        tmp_path):
+    # Words the made-up round does not hold, as `policytui tools --from` lists them, one server:
+    # a preview or the details of something named by a noun of German, Polish, French,
+    # Italian or Czech, a Portuguese "pré-visualiza" and a backtest only report; the same
+    # preview sent on to the customer in a German clause that ends with its verb, and previews
+    # that publish or send when a switch is set (the server's other previews read, so only
+    # the switch tells them apart) act.
+    reading = [
+        _snapshot_tool("angebot_vorschau", "Vorschau des Angebots mit allen Positionen.",
+                       ["angebot_id"]),
+        _snapshot_tool("podglad_zamowienia", "Podgląd zamówienia z pozycjami i dostawą.",
+                       ["zamowienie_id"]),
+        _snapshot_tool("apercu_facture", "Aperçu de la facture avant émission.", ["facture_id"]),
+        _snapshot_tool("anteprima_ordine", "Anteprima dell'ordine con righe e totale.",
+                       ["ordine_id"]),
+        _snapshot_tool("szczegoly_zamowienia", "Szczegóły zamówienia: pozycje i dostawa.",
+                       ["zamowienie_id"]),
+        _snapshot_tool("pre_visualizar_relatorio", "Pré-visualiza o relatório mensal com os "
+                       "dados atuais.", ["mes"]),
+        _snapshot_tool("backtest_signals", "Backtest the momentum signals on daily closes and "
+                       "return the hit rate.", ["universe"]),
+    ]
+    acting = [
+        _snapshot_tool("angebot_vorschau_kunde", "Vorschau des Angebots, das danach per E-Mail "
+                       "an den Kunden verschickt wird.", ["angebot_id"]),
+        _switch_tool("nahled_stranky", "Náhled stránky; s publish nastaveným na true se stránka "
+                     "zveřejní.", ["stranka_id"], "publish"),
+        _switch_tool("anteprima_newsletter", "Anteprima della newsletter; con send a true viene "
+                     "spedita agli iscritti.", ["newsletter_id"], "send"),
+    ]
+    found = _categories_from_the_tools_command(tmp_path, reading + acting)
+    assert {tool["name"]: found[tool["name"]] for tool in reading} == {
+        tool["name"]: "Read" for tool in reading}
+    assert [tool["name"] for tool in acting if found[tool["name"]] == "Read"] == []

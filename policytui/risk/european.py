@@ -30,6 +30,7 @@ _FORMS: dict[str, str] = {
         verifie verifier calcule calculer telecharge telecharger exporte exporter renvoie
         renvoyer retourne retourner fournit decrit trouve trouver parcourt interroge extrait
         analyse visualise previsualise estime simule identifie identifier detecte evalue
+        previsualiza previsualizar visualiza visualizar
         obtiene obtener obten lista listar busca buscar consulta consultar muestra mostrar lee leer
         descarga descargar devuelve devolver retorna verifica verificar comprueba recupera
         recuperar encuentra analiza exporta proporciona calcula calcular identifica
@@ -338,6 +339,8 @@ def european_verbs(sentence: str) -> tuple[str, str, list[tuple[str, str]]] | No
     words = (_ASCII_WORD if sentence.isascii() else _WORD).findall(sentence[:300])
     if not words:
         return None
+    if len(words) > 2 and plain(words[0]) == "pre" and kind_of(plain(words[1])) == v.READ:
+        words = words[1:]  # "Pré-visualiza o template": the prefix is written with a hyphen
     first = plain(words[0])
     kind = kind_of(first)
     if kind is not None and len(words) > 1 and plain(words[1]) in _NOUN_HERE.get(first, ()):

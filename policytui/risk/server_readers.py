@@ -18,7 +18,8 @@ by their arguments, gives no such sign), and only for a tool
   (`StackAssociate`), and whose description says no act where the classifier looks for one
   (after a colon, in a later sentence, of an argument: "W-2 forms for the year: files them");
 - that requires no argument but which thing to show (an id, a key, a date or period, a page)
-  and takes nothing to write or pay (`argument_shape`).
+  and takes nothing to write or pay (`argument_shape`), nor a switch that, set, acts, removes
+  or forces (`publish`, `prune`, `overwrite`).
 Declared annotations are weighed afterwards, as for any reading, and may make it riskier.
 
 The server's side is worked out from its tools' words alone (annotations unused), the first
@@ -36,7 +37,7 @@ from policytui.risk import vocabulary as v
 from policytui.risk.arguments import argument_shape
 from policytui.risk.categories import READ
 from policytui.risk.descriptions import act_after_a_colon, description_verbs
-from policytui.risk.schema import normalize
+from policytui.risk.schema import inspect_schema, normalize
 from policytui.risk.wording import DENIED, puts_it_somewhere, said_later
 from policytui.risk.words import lexicon_verb, name_words
 
@@ -83,6 +84,14 @@ def _asks_only_which(schema: Any) -> bool:
     if type(required) is not list:
         return True
     return all(type(r) is str and _WHICH.search(normalize(r)) for r in required)
+
+
+def _switches_on_more(schema: Any) -> bool:
+    """Does an argument, set, make the call act, remove or force (`publish`, `send`, `prune`,
+    `overwrite`: "Anteprima della pagina; con publish a true la pagina viene pubblicata")?
+    A reader the server's naming lets through must only show, whatever it is handed."""
+    facts = inspect_schema(schema)
+    return bool(facts.act_switches or facts.removal_switches or facts.force_arguments)
 
 
 class VerblessReaders:
@@ -178,6 +187,8 @@ class VerblessReaders:
             return None
         shape = argument_shape(schema)
         if shape.payloads or shape.amounts or shape.counterparts or not _asks_only_which(schema):
+            return None
+        if _switches_on_more(schema):
             return None
         shown, verbless, family = self._server()
         if shown < _SHOWN_AT_LEAST or shown * 2 < verbless:

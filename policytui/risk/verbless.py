@@ -157,6 +157,16 @@ def foreign_question(desc: DescriptionVerbs) -> str | None:
     return opener if "?" in text[:len(desc.sentence) + 2] else None
 
 
+# Nouns of other languages for a preview, heading a first sentence with no verb: "Vorschau der
+# nächsten Rechnung", "Podgląd faktury", "Aperçu du devis", "Anteprima del preventivo", "Náhled
+# objednávky". They name what is shown, never a command, even before a genitive article
+# ("der", "des"); what a preview also sends or issues is said in a later clause or set by an
+# argument, which the later stages read.
+_PREVIEWS = frozenset(
+    "vorschau podgląd aperçu anteprima náhled previsualización förhandsvisning "
+    "forhåndsvisning".split())
+
+
 def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] | None:
     """(the verb, what shows it is one) when the first sentence is a command whose verb the
     tables lack, or None."""
@@ -170,7 +180,7 @@ def unknown_command(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] 
         return None
     first, after = words[at], words[at + 1]
     if (not first.isalpha() or len(first) < 3 or first in _NEVER_COMMANDS
-            or first in v.VIEW_NOUNS or _acronym(desc.sentence, first)
+            or first in v.VIEW_NOUNS or first in _PREVIEWS or _acronym(desc.sentence, first)
             or (len(first) > 5 and first.endswith("ing"))):  # "Reporting of ...": a noun
         return None
     if after in OBJECT_OPENERS or (after == "up" and words[at + 2:at + 3] == ["to"]):
@@ -345,7 +355,8 @@ _NOW = frozenset(
 # proyector", "Historial de pagos", "Seznam zakázek", "Stok alat ganti", "Solde du compte".
 # The English ones are VIEW_NOUNS; these are the same views, as servers in French, Spanish,
 # Portuguese, Italian, German, Dutch, the Nordic and Slavic languages, Indonesian and Malay
-# name them (no word that is also a command in its language: "agenda", "stand", "plan").
+# name them (no word that is also a command in its language: "agenda", "stand", "plan"), and
+# a preview (_PREVIEWS) is one.
 _FOREIGN_VIEWS = frozenset(
     """
     estado état stato stav status historial histórico historique storico historie historia
@@ -356,7 +367,8 @@ _FOREIGN_VIEWS = frozenset(
     horarios horaires orario rooster calendario calendrier kalender temperatura temperatur
     température nivel niveau livello estadísticas statistik statistiques statistiche suivi
     resultado resultados risultato risultati résultat résultats ergebnis ergebnisse
-    """.split())
+    szczegóły podrobnosti einzelheiten
+    """.split()) | _PREVIEWS
 # What opens a verb's object in the languages above: "Programma una nuova sessione" schedules
 # one, where "Programma delle prove" is the schedule of rehearsals.
 _ARTICLES = OBJECT_OPENERS | frozenset(
@@ -384,7 +396,8 @@ def names_what_is_shown(desc: DescriptionVerbs) -> str | None:
         return first if _DOERS.isdisjoint(desc.words[:_PHRASE_WORDS * 2]) else None
     if first not in _NOW and first not in _FOREIGN_VIEWS:
         return None
-    if tokens[1].lower() in _ARTICLES or not _DOERS.isdisjoint(desc.words[:_PHRASE_WORDS * 2]):
+    if ((tokens[1].lower() in _ARTICLES and first not in _PREVIEWS)  # "Vorschau der Rechnung"
+            or not _DOERS.isdisjoint(desc.words[:_PHRASE_WORDS * 2])):
         return None
     return first
 
@@ -427,6 +440,13 @@ _SENT_ONWARD = re.compile(
     r"|klient|kund|cliente|destinat|utilisateur|usuari|utent|odbiorc|pelanggan|khách)\w*"
     r"|e-?mail\w*|sms\w*|courriel)(?!\w))",
     re.IGNORECASE)
+# German puts the participle last, after whom or how it is sent: "Vorschau der nächsten
+# Rechnung, die danach per E-Mail an den Kunden gesendet wird".
+_SENT_LAST = re.compile(
+    r"(?<!\w)(?:e-?mail|sms|kunde|kunden|empfänger|nutzer|benutzer)(?!\w)[^.;!?\n]{0,40}?"
+    r"(?<!\w)(?P<sent>gesendet|geschickt|verschickt|versandt|versendet|zugestellt)"
+    r"\s+(?:wird|werden)(?!\w)",
+    re.IGNORECASE)
 _NOT_BEFORE = re.compile(
     r"(?<!\w)(?:not|no|nothing|never|nie|nic|pas|rien|nicht|nichts|kein\w*|não|nada|ne|nen[ií]"
     r"|inte|ingen|ikke|niet|tidak|không)(?!\w)", re.IGNORECASE)
@@ -437,7 +457,7 @@ def sent_onward(text: str) -> str | None:
     """The participle in which the description's opening says what the tool names is sent to
     someone or by a channel, with no denial before it in its clause, or None."""
     opening = text[:_SENT_WINDOW]
-    for found in _SENT_ONWARD.finditer(opening):
+    for found in (*_SENT_ONWARD.finditer(opening), *_SENT_LAST.finditer(opening)):
         start = max(opening.rfind(stop, 0, found.start()) for stop in ".;!?\n")
         if _NOT_BEFORE.search(opening, start + 1, found.start() + 1) is None:
             return found.group("sent").lower()

@@ -41,7 +41,7 @@ VERBS: dict[str, str] = _table(
         trace ls stat whoami observe investigate sample aggregate screenshot fetchall
         lookup retrieveall return enumerate scrape crawl wait geocode geolocate plan screen
         probe calc track decode encode tokenize transcribe autocomplete solve forecast think
-        brainstorm critique proofread traceroute
+        brainstorm critique proofread traceroute backtest
         """,
     write="""
         create add append insert new make post put write save store upload import send publish
