@@ -3325,3 +3325,24 @@ def test_the_tools_command_reads_previews_details_and_backtests_and_calls_their_
     assert {tool["name"]: found[tool["name"]] for tool in reading} == {
         tool["name"]: "Read" for tool in reading}
     assert [tool["name"] for tool in acting if found[tool["name"]] == "Read"] == []
+
+
+_PREVIEW_SIMULATE_OR_DETAIL = "41-readers-that-preview-simulate-or-detail"
+
+
+def test_the_tools_command_reads_the_rounds_previews_details_and_backtests_and_no_acting_twin(
+        tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of each server of
+    # the forty-first round (previews and details in Portuguese, Spanish, German, Polish,
+    # French, Italian and Czech, backtests, IAM policy simulations, what-if, plan, validate
+    # and lint tools that only report, each beside a twin worded alike that sends, publishes,
+    # issues, deploys, applies or fixes, after a clause or with a switch set), a server at a
+    # time.
+    servers, found = _round_through_the_tools_command(tmp_path, _PREVIEW_SIMULATE_OR_DETAIL)
+    assert [len(round_tools) for round_tools in servers] == [20, 10, 9]
+    specs = [spec for round_tools in servers for spec in round_tools]
+    assert [spec["name"] for spec in specs if spec["acts"] and found[spec["name"]] == "Read"] == []
+    # Every reader is Read but the policy simulations, whose verb may as well click or take a
+    # zone down, and a what-if analysis named by no verb.
+    assert {spec["name"] for spec in specs if not spec["acts"] and found[spec["name"]] != "Read"
+            } == {"SimulatePrincipalPolicy", "simulate_custom_policy", "whatIfDeployment"}
