@@ -12,8 +12,9 @@ replaces by REDACTED
 - a string that holds a credential whatever its key: a URL's password, an HTTP
   authorization (`Authorization: ...`, `Bearer <token>`, `Basic <user:password in base64>`),
   a URL query parameter named like a credential (`?access_token=...`, `&api_key=...`), a URL
-  whose path holds a key (`secret_path_parts`: a webhook's, a long hexadecimal or random-looking
-  part, a UUID not named by its collection), a JSON Web Token, an AWS access key ID, a Google API key, a GitHub, GitLab, Slack, OpenAI,
+  whose path holds a key, written with its scheme or without (`hooks.slack.com/services/...`;
+  `secret_path_parts`: a webhook's, a long hexadecimal or random-looking part, a UUID not named
+  by its collection), a JSON Web Token, an AWS access key ID, a Google API key, a GitHub, GitLab, Slack, OpenAI,
   Anthropic or Stripe token, or a PEM private key block;
 - a string that contains one of the server's own secrets (its environment and header values,
   its command line's credential arguments: `ServerSpec.secrets`), and a key that does.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from policytui.discovery.spec import _SECRET_NAME  # the one rule for secret-looking names
@@ -88,13 +90,42 @@ def holds_credential(text: str) -> bool:
         return True
     if any(_SECRET_PARAMETER.search(found.group(1)) for found in _QUERY_PARAMETER.finditer(text)):
         return True
-    return "://" in text and any(secret_path_parts(found.group(1), found.group(2) or "")
-                                 for found in _URL_IN_TEXT.finditer(text))
+    return "/" in text and any(secret_path_parts(host, path) for host, path in _urls_in(text))
+
+
+def _urls_in(text: str) -> Iterator[tuple[str, str]]:
+    """The host and path of each URL in `text`, written with its scheme or without it."""
+    if "://" in text:
+        for found in _URL_IN_TEXT.finditer(text):
+            yield found.group(1), found.group(2) or ""
+    if "." in text:
+        for found in _BARE_URL_IN_TEXT.finditer(text):
+            yield found.group(1), found.group(2)
+
+
+def is_bare_url(text: str) -> bool:
+    """Is `text` a URL written without its scheme, and nothing else (`hooks.slack.com/services/...`,
+    `api.telegram.org/bot123:ABC/sendMessage?chat_id=1`)?"""
+    found = _BARE_URL_IN_TEXT.match(text)
+    rest = text[found.end():] if found is not None else " "
+    return (rest == "" or rest[0] in "?#") and not any(c.isspace() for c in rest)
 
 
 # A URL in free text: its host and its path. Bounded, and found without overlap, so a megabyte
 # of "x://" is read once.
 _URL_IN_TEXT = re.compile(r"://(?:[^/\s?#@]{0,256}@)?([^/\s?#@]{1,256})(/[^\s?#\"'<>\\]{0,4096})?")
+# A URL written without its scheme, as people, programs and their logs often write one
+# (`hooks.slack.com/services/T0/B0/<key>`, `api.telegram.org/bot123:ABC.../`,
+# `example.com/webhook/<token>`): a host name of two or more labels whose last (the top-level
+# domain) is two or more letters, an optional port, then `/` and its path. Not where it goes on
+# from a word, a path or a URL (`/srv/example.com/...`, `a.b.c`, `https://`'s host, found above),
+# so a file's folder (`src/app/main.py`: no dot before the first `/`), a version
+# (`v1.2/docs`: its last label a number), `localhost:8080/...` and a bare IP address are no such
+# URL. The path is read as a scheme's URL's path is; ordinary parts of it are shown.
+_BARE_URL_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9_.~%+/@:\\-])((?:[A-Za-z0-9][A-Za-z0-9-]{0,62}\.){1,16}[A-Za-z]{2,63}(?::[0-9]{1,5})?)"
+    r"(/[^\s?#\"'<>\\]{0,4096})"
+)
 
 # Services that take their key in the endpoint's path, where every part after the route is the
 # credential whatever it looks like (`https://hooks.slack.com/services/T0/B0/XXXX`): the host,

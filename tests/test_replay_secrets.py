@@ -156,6 +156,34 @@ def test_a_key_in_a_urls_path_never_reaches_a_recording_and_a_tenants_id_does(tm
     assert recorded == ["[redacted]"] * len(keyed) + kept
 
 
+def test_a_key_in_the_path_of_a_url_written_without_its_scheme_never_reaches_a_recording(tmp_path: Path) -> None:
+    """The same URLs written without `https://`, as an agent often passes them (a Slack webhook,
+    a Telegram bot's endpoint, a webhook's token, a UUID after the API's version, one in a
+    sentence), were recorded as sent: only a URL with its scheme was read for a key in its path.
+    Each is redacted now; a file's path, a version, a tenant's id after its collection and a
+    commit's hash written the same way are kept to replay."""
+    kept = [
+        "src/app/main.py",
+        "v1.2/docs",
+        "api.example.com/tenants/0b7e5c1a-2d4f-4e8b-9a6c-1f3e5d7b9c2a/items",
+        "github.com/octo/repo/commit/9c1185a5c5e9fc54612808977ee8f548b2258d31",
+    ]
+    keyed = [
+        "hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+        "api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage",
+        "example.com/webhook/Zx9QwEr7tyUiOp4asDfGhJkL",
+        "api.example.com/v1/3f9c2a71-8b4e-4d6a-9c15-7e20b8d4a6f3/events",
+        "post the report to hooks.slack.com/services/T0/B0/XXXX when done",
+    ]
+    recording = _record(tmp_path, [{"url": url} for url in keyed + kept])
+    text = recording.read_text(encoding="utf-8")
+    for secret in ("XXXX", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "Zx9QwEr7tyUiOp4asDfGhJkL",
+                   "3f9c2a71-8b4e-4d6a-9c15-7e20b8d4a6f3"):
+        assert secret not in text
+    recorded = [json.loads(line)["arguments"]["url"] for line in text.splitlines()]
+    assert recorded == ["[redacted]"] * len(keyed) + kept
+
+
 def test_a_long_argument_is_recorded_without_delay(tmp_path: Path) -> None:
     """Looking for credentials in a value is linear: a megabyte of letters, of '?' or of
     'bearer ' (what an unbounded pattern tried at each position takes hours on) is recorded

@@ -390,6 +390,49 @@ def test_a_key_in_the_path_of_a_url_given_as_an_argument_is_starred(tmp_path: Pa
         assert key not in out.read_text(encoding="utf-8") + made.stdout + made.stderr
 
 
+# The same keys in URLs written without their scheme, as servers' READMEs and users write
+# them, and arguments of the same shape that hold no key, which stay as written.
+BARE_KEYED_URLS = {
+    "hooks.slack.com/services/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": "hooks.slack.com/services/***/***/***",
+    "--telegram=api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/":
+        "--telegram=api.telegram.org/***/",
+    "WEBHOOK=example.com/webhook/Zx9QwEr7tyUiOp4asDfGhJkL": "WEBHOOK=example.com/webhook/***",
+    f"api.example.com/v1/{URL_UUID}/events": "api.example.com/v1/***/events",
+}
+BARE_PLAIN = ["src/app/main.py", "v1.2/docs", f"api.example.com/tenants/{TENANT}/items",
+              "github.com/octo/repo/commit/9c1185a5c5e9fc54612808977ee8f548b2258d31"]
+BARE_URL_KEYS = ("T0AB12CD3", "B0EF45GH6", "xcMLHm0VHEdvV5Tt5yoEWhfa", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+                 "Zx9QwEr7tyUiOp4asDfGhJkL", URL_UUID)
+
+
+def test_a_key_in_the_path_of_a_url_written_without_its_scheme_is_starred(tmp_path: Path) -> None:
+    """`hooks.slack.com/services/T0/B0/<key>`, a Telegram bot's URL and a webhook's, written
+    without `https://` (after a flag's or a variable's `=` too): the server's stderr that
+    `tools` and the gateway quote, and the command `servers` lists, showed the keys as written.
+    They show *** in their place now, as for a URL with its scheme; a file's path, a version, a
+    tenant's id after its collection and a commit's hash stay as written."""
+    printing = script(tmp_path, "printing.py", PRINTING)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    arguments = [*BARE_KEYED_URLS, *BARE_PLAIN]
+    shown = "args: " + " ".join([*BARE_KEYED_URLS.values(), *BARE_PLAIN])
+    for command in (["tools"], ["gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state")]):
+        result = run(tmp_path, *command, "--", sys.executable, str(printing), *arguments)
+        assert "exited with code 1" in result.stderr, result.stderr
+        assert "| " + shown in result.stderr, result.stderr
+        for key in BARE_URL_KEYS:
+            assert key not in result.stdout + result.stderr
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "servers.json").write_text(json.dumps({"mcpServers": {
+        "notifier": {"command": sys.executable, "args": [str(printing), *arguments]}}}), encoding="utf-8")
+    listed = run(tmp_path, "servers", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [row] = [row for row in json.loads(listed.stdout)["servers"] if row["name"] == "notifier"]
+    assert row["target"] == " ".join([sys.executable, str(printing), *BARE_KEYED_URLS.values(), *BARE_PLAIN])
+    for key in BARE_URL_KEYS:
+        assert key not in listed.stdout + listed.stderr
+
+
 async def test_the_connect_dialog_stars_a_hex_key_given_as_a_bare_argument(tmp_path: Path) -> None:
     key = BARE_KEYS["40 hex digits (an older GitHub token)"]
     printing = script(tmp_path, "printing.py", PRINTING)

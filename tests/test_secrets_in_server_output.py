@@ -78,6 +78,28 @@ def test_a_server_failing_at_start_is_quoted_without_the_lines_that_hold_credent
     assert _leaks(result.stdout + result.stderr) == []
 
 
+def test_a_server_writing_a_url_with_a_key_without_its_scheme_is_quoted_without_that_line(tmp_path: Path) -> None:
+    """A server that writes where it posts (`hooks.slack.com/services/T0/B0/<key>`, a Telegram
+    bot's endpoint) without `https://` before failing: `tools` quoted those lines whole, keys
+    and all, where a URL with its scheme was found. Each is shown as holding a credential now;
+    lines naming a file's path, a version and an ordinary page stay."""
+    keys = ("XXXXXXXXXXXXXXXXXXXXXXXX", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw")
+    server = tmp_path / "notifier.py"
+    server.write_text("import sys\n" + "".join(f"print({line!r}, file=sys.stderr)\n" for line in (
+        "loading src/app/main.py",
+        f"posting alerts to hooks.slack.com/services/T00000000/B00000000/{keys[0]}",
+        f"bot endpoint api.telegram.org/bot123456789:{keys[1]}/ unreachable",
+        "see v1.2/docs or example.com/docs/errors/start for help",
+    )) + "sys.exit(3)\n", encoding="utf-8")
+    result = subprocess.run([POLICYTUI, "tools", "--", sys.executable, str(server)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert "exited with code 3 before answering initialize" in result.stderr, result.stderr
+    assert "| loading src/app/main.py" in result.stderr, result.stderr
+    assert "| see v1.2/docs or example.com/docs/errors/start for help" in result.stderr, result.stderr
+    assert result.stderr.count(CREDENTIAL_LINE) == 2, result.stderr
+    assert not [key for key in keys if key in result.stdout + result.stderr]
+
+
 def test_a_server_dying_in_a_call_is_logged_without_the_calls_credentials(tmp_path: Path) -> None:
     server = tmp_path / "fragile.py"
     server.write_text(DIES_IN_A_CALL, encoding="utf-8")

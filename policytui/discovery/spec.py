@@ -206,15 +206,19 @@ def _credential_in(arg: str) -> tuple[str, list[str]]:
     shown as `safe_url` shows a target's, its password (or lone user) and query values secret;
     any other argument that reads as a credential (`sk_live_...`, a JWT, `Bearer abc123...`) is
     hidden whole."""
-    from policytui.redaction import holds_credential, secret_parameter  # it reads this module
+    from policytui.redaction import holds_credential, is_bare_url, secret_parameter  # it reads us
 
     # `--db=postgresql://...`: the URL after the flag's `=`.
     prefix, _, url = arg.partition("=") if "=" in arg.partition("://")[0] else ("", "", arg)
+    if is_bare_url(arg):
+        prefix, url = "", arg  # `hooks.example.com/x?token=...`: the `=` is the query's
+    # A URL written without its scheme (`hooks.slack.com/services/...`) is read as one.
+    bare = is_bare_url(url)
     try:
-        parts = urlsplit(url)
+        parts = urlsplit("//" + url if bare else url)
     except ValueError:
         parts = None
-    if parts is not None and parts.scheme and "://" in url:
+    if parts is not None and (bare or (parts.scheme and "://" in url)):
         sign_in = parts.password or parts.username
         secrets = [sign_in, unquote(sign_in)] if sign_in else []
         # Only named ones: `sslmode=require` would star every "require" the server writes.
@@ -225,7 +229,8 @@ def _credential_in(arg: str) -> tuple[str, list[str]]:
         for key in _path_credentials(parts.netloc.rpartition("@")[2], parts.path):
             secrets += [key, unquote(key)]
         if secrets:
-            return f"{prefix}={safe_url(url)}" if prefix else safe_url(url), list(dict.fromkeys(secrets))
+            shown = safe_url("//" + url)[2:] if bare else safe_url(url)
+            return f"{prefix}={shown}" if prefix else shown, list(dict.fromkeys(secrets))
     if holds_credential(arg):
         return "***", [arg]
     if _HEX_KEY.fullmatch(url):  # `abc123...` alone, or after a flag's `=`
