@@ -230,26 +230,48 @@ async def _serve(parts: _Parts, held: anyio.abc.TaskGroup) -> None:
     config, gateway, stop = parts.config, parts.gateway, parts.stop
     await parts.upstream.start(held)
     # How the server answers a tool it does not have: hidden tools answer the same way.
+    from policytui.gateway import refused as refused_mod
+    from policytui.gateway.unnamed import UnnamedTools
+
     unknown = UnknownTools()
-    await unknown.learn(parts.upstream, parts.audit, config.server_name)
-    started_serving()
-    gateway.enforcer.answer_blocked = unknown.blocked
-    gateway.unknown_tools = unknown
-    async with anyio.create_task_group() as watching:
-        watching.start_soon(_watch, parts.watcher, gateway, config.reload_interval)
-        try:
-            with anyio.CancelScope() as stop.scope:
-                if stop.gone:
-                    pass  # the server ended before serving began: nothing to serve
-                elif config.listen is None:
-                    await _serve_stdio(gateway, config)
-                else:
-                    await _serve_http(gateway, config, parts.on_listening, stop)
-        finally:
-            watching.cancel_scope.cancel()
+    # Tools the server lists that the policy does not name: told at start, after each listing
+    # the server's list_changed makes, and after a reload.
+    unnamed = UnnamedTools(gateway.secrets, window=refused_mod.window_from_environment())
+    unknown.on_listed = lambda: _tell_unnamed(unnamed, unknown, parts.watcher, gateway)
+    try:
+        await unknown.learn(parts.upstream, parts.audit, config.server_name)
+        started_serving()
+        gateway.enforcer.answer_blocked = unknown.blocked
+        gateway.unknown_tools = unknown
+        async with anyio.create_task_group() as watching:
+            watching.start_soon(_watch, parts.watcher, gateway, config.reload_interval,
+                                lambda: _tell_unnamed(unnamed, unknown, parts.watcher, gateway))
+            try:
+                with anyio.CancelScope() as stop.scope:
+                    if stop.gone:
+                        pass  # the server ended before serving began: nothing to serve
+                    elif config.listen is None:
+                        await _serve_stdio(gateway, config)
+                    else:
+                        await _serve_http(gateway, config, parts.on_listening, stop)
+            finally:
+                watching.cancel_scope.cancel()
+    finally:
+        unnamed.close()
 
 
-async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> None:
+def _tell_unnamed(unnamed: Any, unknown: UnknownTools, watcher: PolicyWatcher, gateway: Gateway) -> None:
+    """Log the tools of the server's last listing that the policy in force does not name."""
+    pins = gateway.enforcer.pins
+    pinning = not gateway.dry_run and pins is not None and pins.enabled()
+    try:
+        unnamed.tell(watcher.policy, unknown.entries, pinning=pinning)
+    except Exception:  # a line for the operator must never take the gateway down
+        log.debug("telling the tools the policy does not name failed", exc_info=True)
+
+
+async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float,
+                 reloaded: Callable[[], None] = lambda: None) -> None:
     counters = _CounterKey(gateway.enforcer.store, watcher.path)
     while True:
         await anyio.sleep(interval)
@@ -261,6 +283,8 @@ async def _watch(watcher: PolicyWatcher, gateway: Gateway, interval: float) -> N
             log.debug("checking the policy file failed", exc_info=True)
             watcher.fail(f"could not be checked ({type(exc).__name__})")
             continue
+        if changed:
+            reloaded()  # the tools it names may be others now
         if changed and _hidden(watcher.policy) != before:
             await gateway.tools_changed()
         elif changed and gateway.enforcer.pins is not None:

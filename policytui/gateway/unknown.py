@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -58,6 +59,10 @@ class UnknownTools:
         # Each listed tool's `inputSchema` as the server sent it (for the `Mcp-Param-*` headers
         # a 2026-07-28 client mirrors from the arguments its schema marks `x-mcp-header`).
         self.schemas: dict[str, Any] = {}
+        # Each listed tool's entry as the server sent it, and who is told after each listing
+        # (the tools the policy does not name: policytui.gateway.unnamed).
+        self.entries: dict[str, Any] = {}
+        self.on_listed: Callable[[], None] | None = None
 
     async def learn(self, upstream: Any, audit: AuditLog, server_name: str = "") -> None:
         """Ask the server how it answers an unknown tool, and which tools it lists.
@@ -118,6 +123,7 @@ class UnknownTools:
         """The names of every tool the server lists now (all pages)."""
         names: set[str] = set()
         schemas: dict[str, Any] = {}
+        entries: dict[str, Any] = {}
         cursor: Any = None
         try:
             for _ in range(MAX_LIST_PAGES):
@@ -126,6 +132,7 @@ class UnknownTools:
                     if isinstance(tool, dict) and isinstance(tool.get("name"), str):
                         names.add(tool["name"])
                         schemas[tool["name"]] = tool.get("inputSchema")
+                        entries[tool["name"]] = tool
                 cursor = result.get("nextCursor")
                 if not cursor:
                     break
@@ -134,6 +141,9 @@ class UnknownTools:
             return
         self.listed = frozenset(names)
         self.schemas = schemas
+        self.entries = entries
+        if self.on_listed is not None:
+            self.on_listed()
 
     def lists(self, tool: str) -> bool:
         """Whether the server lists `tool` (False while its listing is not known: a name the

@@ -1,0 +1,122 @@
+"""Tools the server lists that the policy does not name, told to whoever runs the gateway.
+
+A policy is written against one listing of its server. A tool the server adds later is decided
+by `default` (the contract keeps that), so under `default: allow` with pinning off it is
+allowed without anybody having looked at it. At start, whenever the server's list changes and
+whenever a reload changes the policy, the gateway names such tools in one log line, with what
+happens to them:
+
+- allowed (`default: allow`, pinning off): WARNING, the case nobody would otherwise hear of;
+- hidden and denied by pinning until approved: WARNING, as pinning's own lines are (they come
+  only once a call makes the gateway list the tools; this one comes at start);
+- denied by `default: deny`: INFO, a shorter note, since that is what the author asked for.
+
+A tool the policy names is one with a rule under `tools`, one `hide` lists (`"*"` names every
+tool), or one whose definition it approves (`x-policytui.fingerprints`, which the editor writes
+for every tool it showed when the policy was saved). Where the policy holds approved
+definitions and pinning is off, the tools whose live definition differs from the approved one
+are named in the same line: pinning would hold them back, and without it they are served as
+they are now. Under pinning, drift is told by `pins`.
+
+The line is written only when what it says changes, at most a few times a window (a server that
+says its tools changed without end must not fill the log: `FewerInAFlood`), and with the names
+the server chose made visible, the server's credentials starred and a name that holds a
+credential left out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from policytui.gateway.flood_lines import FewerInAFlood
+from policytui.gateway.pins import approved_fingerprints, live_fingerprint
+from policytui.policy.model import Policy
+from policytui.redaction import holds_credential
+from policytui.textsafe import a_few, clip, visible, without_secrets
+from policytui.toolinfo import fingerprint_matches
+
+log = logging.getLogger("policytui.gateway")
+
+# Lines about the tool list per window; past them the changes are counted and summed up once.
+LINES_PER_WINDOW = 5
+# Names shown in one line; the rest are counted ("and 12 more").
+NAMES_SHOWN = 20
+
+
+def _summed_up(untold: int, window: float) -> None:
+    log.info("the server's tool list changed %d more times in the last %s s; the tools the policy does not "
+             "name were not logged each time", untold, f"{window:g}")
+
+
+class UnnamedTools:
+    """Tells the tools a listing holds that the policy does not name (see the module)."""
+
+    def __init__(self, secrets: Iterable[str] = (), *, window: float = 60.0) -> None:
+        self._secrets = tuple(secrets)
+        self._lines = FewerInAFlood(_summed_up, per_window=LINES_PER_WINDOW, window=window)
+        self._told: tuple[int, str] | None = None
+
+    def tell(self, policy: Policy, entries: dict[str, Any], *, pinning: bool) -> None:
+        """Log the line for this listing (`entries`: each tool's entry by name) under `policy`,
+        unless it is the line told last."""
+        line = unnamed_line(policy, entries, pinning=pinning, secrets=self._secrets)
+        if line == self._told:
+            return
+        self._told = line
+        if line is not None and self._lines.tell():
+            log.log(*line)
+
+    def close(self) -> None:
+        self._lines.close()
+
+
+def unnamed_line(policy: Policy, entries: dict[str, Any], *, pinning: bool,
+                 secrets: tuple[str, ...] = ()) -> tuple[int, str] | None:
+    """The level and text of the line for a listing, or None when the policy names every tool
+    and, pinning off, none differs from its approved definition."""
+    if policy.hide and "*" in policy.hide:
+        return None  # every tool is hidden: none reaches an agent
+    approved = approved_fingerprints(policy)
+    named = set(policy.tools or ()) | set(policy.hide or ()) | set(approved)
+    unnamed = sorted(name for name in entries if name not in named)
+    differ = [] if pinning else sorted(
+        name for name, fingerprint in approved.items()
+        if name in entries and not policy.is_hidden(name)
+        and not fingerprint_matches(fingerprint, live_fingerprint(entries[name])))
+    if not unnamed and not differ:
+        return None
+    said = []
+    level = logging.WARNING
+    if unnamed:
+        one = len(unnamed) == 1
+        if pinning:
+            fate = "hidden and denied by pinning"
+            advice = "; approve in `policytui connect` (key P) what should be served"
+        elif policy.default == "allow":
+            fate = 'allowed by its "default": "allow"'
+            advice = '; give each a rule or hide it, or set "default": "deny"'
+        else:
+            fate, advice = 'denied by its "default": "deny"', ""
+            level = logging.INFO if not differ else level
+        said.append(f"{len(unnamed):,} tool{'' if one else 's'} the server lists {'is' if one else 'are'} "
+                    f"not named in the policy and {'is' if one else 'are'} {fate}: {_names(unnamed, secrets)}{advice}")
+    if differ:
+        one = len(differ) == 1
+        said.append(f"{len(differ):,} tool{'' if one else 's'} differ{'s' if one else ''} from the definition "
+                    f"the policy approved, and pinning is off, so {'it is' if one else 'they are'} served as "
+                    f"{'it is' if one else 'they are'} now: {_names(differ, secrets)}")
+    return level, "policy: " + "; ".join(said)
+
+
+def _names(names: list[str], secrets: tuple[str, ...]) -> str:
+    """Tool names for the log: quoted, made visible, the server's credentials starred, a name
+    that holds a credential not shown; at most NAMES_SHOWN of them."""
+    shown = []
+    for name in names:
+        name = str(without_secrets(name, secrets))
+        shown.append("(a name that holds a credential)" if holds_credential(name)
+                     else visible(clip(json.dumps(name, ensure_ascii=False), 80)))
+    return a_few(shown, NAMES_SHOWN)
