@@ -479,6 +479,41 @@ def test_servers_lists_an_entry_whose_envfile_or_prompt_cannot_be_filled_as_brok
     assert "k123456789" not in listed.stdout + listed.stderr + table.stdout + table.stderr
 
 
+def test_a_relative_envfile_is_read_from_the_folder_of_the_file_that_names_it(tmp_path: Path) -> None:
+    """`"envFile": "server.env"` in policytui's servers file, `".env"` in a project's
+    `.vscode/mcp.json` and `"~/tilde.env"`: each was read from the folder `policytui` was
+    started in (`~` not even filled in), so from anywhere else `servers` listed the entry
+    broken and `tools NAME` refused it. A relative envFile is read from the servers file's
+    folder, or the project's root for a project's file (VS Code's `${workspaceFolder}`), and
+    `~` is the home folder, from any folder the command runs in."""
+    config, home, project = tmp_path / "config", tmp_path / "home", tmp_path / "project"
+    for folder in (config, home, project / ".vscode", project / "src"):
+        folder.mkdir(parents=True)
+    server = [sys.executable, str(Path(__file__).parent / "servers" / "misbehaving" / "rug_pull.py")]
+    (config / "servers.json").write_text(json.dumps({"mcpServers": {
+        "user": {"command": server[0], "args": server[1:], "envFile": "server.env"},
+        "tilde": {"command": server[0], "args": server[1:], "envFile": "~/tilde.env"}}}), encoding="utf-8")
+    (project / ".vscode" / "mcp.json").write_text(json.dumps({"servers": {
+        "proj": {"command": server[0], "args": server[1:], "envFile": ".env"}}}), encoding="utf-8")
+    # rug_pull.py lists one tool more, named by RUG_PULL_NEW_TOOL: the envFile was read (a name under 8
+    # characters, which is not starred as a possible credential).
+    for path, tool in ((config / "server.env", "by_cfg"), (home / "tilde.env", "by_home"),
+                       (project / ".env", "by_proj")):
+        path.write_text(f"RUG_PULL_NEW_TOOL={tool}\n", encoding="utf-8")
+    env = {**_env(tmp_path), "POLICYTUI_CONFIG_DIR": str(config), "HOME": str(home)}
+    listed = subprocess.run([POLICYTUI, "servers", "--json"], capture_output=True, text=True, timeout=120,
+                            cwd=project / "src", env=env)
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["name"]: (row["status"], row["note"]) for row in json.loads(listed.stdout)["servers"]
+            if row["name"] in ("user", "tilde", "proj")}
+    assert rows == {"user": ("active", ""), "tilde": ("active", ""), "proj": ("active", "")}, rows
+    for name, tool in (("user", "by_cfg"), ("tilde", "by_home"), ("proj", "by_proj")):
+        named = subprocess.run([POLICYTUI, "tools", name, "--json"], capture_output=True, text=True, timeout=120,
+                               cwd=project / "src", env=env)
+        assert named.returncode == 0, named.stderr
+        assert tool in [entry["name"] for entry in json.loads(named.stdout)["tools"]], named.stdout
+
+
 def test_servers_stars_a_credential_an_entry_gives_where_its_command_or_url_repeats_it(tmp_path: Path) -> None:
     """A UUID used as a key (`HEROKU_API_KEY`, a header's key) that the entry's arguments or URL
     path repeat was shown as written by `servers` and `servers --json`, a UUID in a path being

@@ -270,7 +270,7 @@ def _stdio_from_entry(entry: ConfigEntry, expansion: Expansion, root: Path) -> S
     env: dict[str, str] = {}
     env_file = raw.get("envFile")
     if isinstance(env_file, str) and env_file:
-        path = Path(expansion.expand(env_file))
+        path = _entry_path(env_file, entry, expansion, root)
         try:
             env.update(_read_env_file(path))
         except _UnreadableEnvFile as error:
@@ -280,11 +280,7 @@ def _stdio_from_entry(entry: ConfigEntry, expansion: Expansion, root: Path) -> S
     )
     cwd = raw.get("cwd")
     if isinstance(cwd, str) and cwd:
-        folder = Path(expansion.expand(cwd)).expanduser()
-        if not folder.is_absolute():
-            base = root if entry.source.project else entry.source.path.parent
-            folder = base / folder
-        cwd = str(folder)
+        cwd = str(_entry_path(cwd, entry, expansion, root))
     else:
         cwd = None
     return ServerSpec(
@@ -330,6 +326,17 @@ def _url_from_entry(entry: ConfigEntry, expansion: Expansion) -> ServerSpec:
 class _UnreadableEnvFile(Exception):
     """An entry's envFile cannot be read; its text is the reason, after the entry's name
     ("Server 'x' from ...") or "it", as `tools NAME` and `servers` say it."""
+
+
+def _entry_path(written: str, entry: ConfigEntry, expansion: Expansion, root: Path) -> Path:
+    """A path an entry names (its `cwd`, its `envFile`), filled in: `~` is the home folder, and
+    a relative path is read from where the file that names it is, not from wherever policytui
+    was started: the project's root for a project's file (VS Code's `${workspaceFolder}`, so
+    `.env` in `.vscode/mcp.json` is the project's), else the folder of that file."""
+    path = Path(expansion.expand(written)).expanduser()
+    if not path.is_absolute():
+        path = (root if entry.source.project else entry.source.path.parent) / path
+    return path
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -480,7 +487,7 @@ def _row_for_entry(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) ->
     elif row.missing:
         problem = None
     elif row.transport == "stdio":
-        problem = _env_file_problem(env_file, cwd, environ)
+        problem = _env_file_problem(entry, cwd, environ)
     else:
         problem = _url_entry_problem(entry, cwd, environ)
     # A credential the entry gives its server (an env value, a header, one filled in from a
@@ -518,14 +525,16 @@ def _entry_credentials(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]
     ).credentials()
 
 
-def _env_file_problem(env_file: object, cwd: Path, environ: Mapping[str, str]) -> str | None:
+def _env_file_problem(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) -> str | None:
     """Why a stdio entry's envFile keeps it from starting (it cannot be read), as
     `spec_from_entry` refuses it; None when it has none or it can be read."""
+    env_file = entry.raw.get("envFile")
     if not isinstance(env_file, str) or not env_file:
         return None
     root = project_root(cwd, environ) or cwd
+    expansion = Expansion(environ, home=str(home_dir(environ)), workspace=str(root))
     try:
-        _read_env_file(Path(Expansion(environ, home=str(home_dir(environ)), workspace=str(root)).expand(env_file)))
+        _read_env_file(_entry_path(env_file, entry, expansion, root))
     except MissingVariable:  # said as what the entry needs
         return None
     except _UnreadableEnvFile as error:
