@@ -1322,6 +1322,30 @@ def test_a_closed_standard_output_is_one_sentence_and_a_reader_gone_is_quiet(tmp
         gone.stderr)
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["-h"], ["servers", "--help"], ["export", "-h"]],
+                         ids=" ".join)
+def test_help_and_the_version_into_a_closed_standard_output_are_told_as_every_command_tells_it(
+        tmp_path: Path, argv: list[str]) -> None:
+    """`policytui --help >&-` and `--version >&-` exited 0, argparse having written the help to
+    standard error in its place (and the version nowhere), where every other command says
+    'cannot write standard output: it is closed.' and exits 1. They say the same now, and a
+    reader gone (`| head`) ends them quietly with 1, as it ends the others."""
+    fine = run(tmp_path, *argv)
+    assert fine.returncode == 0 and fine.stdout.strip() and not fine.stderr, fine.stderr
+    done = subprocess.run(["sh", "-c", f'"$0" {shlex.join(argv)} >&-', POLICYTUI], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env=_env(tmp_path))
+    command = f" {argv[0]}" if argv[0] in ("servers", "export") else ""
+    assert (done.returncode, done.stderr) == (1, f"policytui{command}: cannot write standard output: it is closed.\n")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line is written
+    try:
+        gone = subprocess.run([POLICYTUI, *argv], stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+                              check=False, cwd=tmp_path, env=_env(tmp_path))
+    finally:
+        os.close(write_end)
+    assert (gone.returncode, gone.stderr) == (1, "")
+
+
 @pytest.mark.parametrize("name", ["", " "])
 def test_an_output_name_that_is_empty_or_spaces_is_refused_by_every_writer(tmp_path: Path, name: str) -> None:
     """`-o ""` (an unset shell variable) was taken for no -o by export and init, which then

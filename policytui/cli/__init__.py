@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import sys
+from typing import Any
 
 # name -> (module, one-line help). Order is the order `--help` lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -122,22 +123,58 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
-    if not getattr(args, "_run", None):
-        parser.print_help()
-        return 2
-    if args.command in _OWN_OUTPUT:
-        return _run(args)
     from policytui.cli.policy_common import ClosedOutput, WatchedOutput
 
-    # No `sys.stdout` at all: the shell closed it (`>&-`), and the first write says so.
-    watched = WatchedOutput(sys.stdout if sys.stdout is not None else ClosedOutput())
+    # Standard output is watched from the first word parsed: help and the version are output
+    # too, and a write of theirs that fails is told as any command's is. No `sys.stdout` at all:
+    # the shell closed it (`>&-`), and the first write says so.
+    stream = sys.stdout
+    watched = WatchedOutput(stream if stream is not None else ClosedOutput())
     sys.stdout = watched  # type: ignore[assignment]
     try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:
+            # `--help` (of any command) and `--version` exit 0 once written; argparse drops a
+            # write of help that fails, and the flush at exit would come too late to be told.
+            if done.code not in (0, None) or _written(watched):
+                raise
+            return _output_failed(argv, watched.failure)
+        except OSError as exc:  # `--version`'s print
+            if watched.failure is None:
+                raise
+            return _output_failed(argv, exc)
+        if not getattr(args, "_run", None):
+            parser.print_help()
+            return 2 if _written(watched) else _output_failed(argv, watched.failure, code=2)
+        if args.command in _OWN_OUTPUT:
+            sys.stdout = stream  # type: ignore[assignment]
         return _run(args)
     finally:
         if sys.stdout is watched:  # not replaced by /dev/null after a failed write
             sys.stdout = watched.stream
+
+
+def _written(watched: Any) -> bool:
+    """Whether all that was written to the watched standard output went out. A reader that
+    went away (`| head`) ends the command quietly with 1, as it ends every other's (`entry`)."""
+    try:
+        watched.flush()
+    except OSError:
+        pass
+    if watched.reader_gone:
+        raise BrokenPipeError
+    return watched.failure is None
+
+
+def _output_failed(argv: list[str], failure: BaseException | None, code: int = 1) -> int:
+    """Help or the version could not be written: one sentence, as every command says it."""
+    from policytui.cli.policy_common import standard_output_failure
+
+    said = standard_output_failure(failure) if failure is not None else None
+    command = f" {argv[0]}" if argv and argv[0] in COMMANDS else ""
+    print(f"policytui{command}: {sentence(said or 'cannot write standard output')}", file=sys.stderr)
+    return code
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -39,11 +39,14 @@ class WatchedOutput:
     def __init__(self, stream: Any) -> None:
         self.stream = stream
         self.failure: OSError | None = None
+        # The reader went away (`| head`): not a failure to tell, but the output was not all read.
+        self.reader_gone = False
 
     def write(self, text: str) -> int:
         try:
             return int(self.stream.write(text))
         except BrokenPipeError:
+            self.reader_gone = True
             raise
         except OSError as exc:
             self.failure = exc
@@ -53,6 +56,7 @@ class WatchedOutput:
         try:
             self.stream.flush()
         except BrokenPipeError:
+            self.reader_gone = True
             raise
         except OSError as exc:
             self.failure = exc
