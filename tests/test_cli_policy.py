@@ -278,6 +278,46 @@ def test_check_reads_args_as_the_gateway_reads_a_call(tmp_path: Path) -> None:
     assert fine.returncode == 0, fine.stderr
 
 
+def test_check_of_an_old_format_policy_warns_as_validate_does_and_decides_as_before(tmp_path: Path) -> None:
+    """`check` of a policy with a per-tool `rate_limit` says on standard error what `validate`
+    says of it (the limit is read as `limits[0]`, which the file as written does not hold),
+    while its decision on standard output, `--json`'s document and its exit codes stay as they
+    were. The semantic warnings stay `validate`'s on every file (check skips them to stay fast),
+    also on an old-format one, which the full validator reads: a credential in a reason is not
+    said by check, of either format. Before, check said nothing of the old format."""
+    rule = {"action": "allow", "rate_limit": {"max": 10, "window": 60},
+            "reason": "Bearer abcdefghijklmnopqrstuvwxyz0123456789"}
+    (tmp_path / "old.json").write_text(json.dumps({"version": "1", "default": "deny", "tools": {"echo": rule}}),
+                                       encoding="utf-8")
+    policytui = str(Path(sys.executable).with_name("policytui"))
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([policytui, *argv], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+
+    validated = run("validate", "old.json")
+    legacy = [line for line in validated.stdout.splitlines() if 'legacy "rate_limit"' in line]
+    assert legacy and legacy[0].startswith("old.json: warning: tools.echo.rate_limit: "), validated.stdout
+    assert "looks like a credential" in validated.stdout, validated.stdout
+
+    allowed = run("check", "old.json", "echo")
+    assert (allowed.returncode, allowed.stdout) == (0, "allowed\nrule: tools.echo\n"), allowed
+    assert allowed.stderr.splitlines() == legacy, allowed.stderr
+    as_json = run("check", "old.json", "echo", "--json")
+    assert as_json.returncode == 0 and json.loads(as_json.stdout)["rule"] == "tools.echo", as_json
+    assert as_json.stderr.splitlines() == legacy, as_json.stderr
+    denied = run("check", "old.json", "other")
+    assert denied.returncode == 1 and denied.stdout.startswith("denied: "), denied
+    assert denied.stderr.splitlines() == legacy, denied.stderr
+
+    # The same policy in the current format: nothing to say (its credential is validate's).
+    current = {"action": "allow", "limits": [{"counter": "echo_rate", "window": "minute", "max": 10}],
+               "reason": rule["reason"]}
+    (tmp_path / "new.json").write_text(json.dumps({"version": "1", "default": "deny", "tools": {"echo": current}}),
+                                       encoding="utf-8")
+    quiet = run("check", "new.json", "echo")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "allowed\nrule: tools.echo\n", ""), quiet
+
+
 def test_a_tools_file_listing_no_tools_says_so(tmp_path: Path) -> None:
     """A snapshot of a server that lists nothing (or a tools file with an empty list) leaves
     every rule without its tool; the warning says the server has none, in a whole sentence."""

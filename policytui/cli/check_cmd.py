@@ -59,12 +59,20 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc).rstrip(".")) from None
     shown = visible(args.file)
     try:
-        # Warnings are not shown here, and the decision needs no pydantic model.
+        # The decision needs no pydantic model, nor the semantic checks, which only warn and
+        # are `validate`'s to print: they would cost a 10,000-rule file about 85 ms a call
+        # (docs/benchmarks.md). The warnings left are about how the file is read.
         report = check_policy_file(args.file, warnings=False)
     except PolicyFileError as exc:
         out(f"{shown}: error: {visible(str(exc))}")
         return EXIT_BAD_POLICY
     policy = report.view
+    # Said as `validate`, `fmt` and `export` say them, on standard error so that the decision
+    # (and --json's document) on standard output stays as scripts read it: an old-format
+    # `rate_limit` is decided as the limit it is read as, `limits[0]`, which the file as
+    # written does not hold.
+    for problem in report.warnings:
+        out(f"{shown}: warning: {problem.format()}", err=True)
     if policy is None:
         for problem in report.errors:
             out(f"{shown}: error: {problem.format()}")

@@ -172,7 +172,9 @@ def validate_text(
     checked without pydantic and `report.policy` stays None: `report.view` reads it. The
     report is the same either way; any document the fast check cannot vouch for goes
     through the full validator. `warnings=False` skips the semantic checks (they only ever
-    warn) on that fast path, for commands that print no warnings.
+    warn), for `check`, which prints only the warnings about how the file is read (an
+    old-format `rate_limit` rewritten, a byte order mark): on either path, so that it says the
+    same of every file, not more of one the full validator reads.
     """
     # Loading a large file creates hundreds of thousands of objects, none of them in a cycle;
     # the cycle collector would walk all of them again and again meanwhile (over half the time
@@ -184,13 +186,13 @@ def validate_text(
             report = _validate_plain(text, tools, warnings)
             if report is not None:
                 return report
-        return _validate_text(text, tools=tools)
+        return _validate_text(text, tools=tools, warnings=warnings)
     finally:
         if paused:
             gc.enable()
 
 
-def _validate_text(text: str, *, tools: list[ToolInfo] | None) -> Report:
+def _validate_text(text: str, *, tools: list[ToolInfo] | None, warnings: bool = True) -> Report:
     if not text.strip():
         return Report([Problem("", 'the file is empty; the smallest policy is '
                                '{"version": "1", "default": "deny"}', 1, 1)])
@@ -230,7 +232,7 @@ def _validate_text(text: str, *, tools: list[ToolInfo] | None) -> Report:
         if len(out.errors) == before:
             for location, message in model_errors:
                 out.add(location, message)
-    if policy is not None:
+    if policy is not None and warnings:
         _add_semantic(policy, tools, out)
     return out.report(policy if not out.errors else None)
 
