@@ -9,6 +9,7 @@ kept in .artifacts/serve/.
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -92,8 +93,8 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
         screen.wait("the policy saved",
                     lambda s: policy.exists() and "(new)" not in s and "unsaved" not in s)
 
-        # A reload in the same browser asks first, then gets the editor back on the saved file.
-        page.once("dialog", lambda dialog: dialog.accept())
+        # A reload in the same browser, everything saved, gets the editor back on the saved
+        # file without asking (test_a_reload_asks_first_only_while_an_edit_is_unsaved).
         page.reload()
         screen.wait("the editor back after the reload",
                     lambda s: screen.sockets == 2 and "default allow" in s
@@ -138,6 +139,47 @@ def test_a_policy_edited_in_chromium_is_saved_checked_and_locked_to_one_browser(
     assert denied.returncode == 1 and denied.stdout.startswith("denied"), denied.stdout
     allowed = policytui("check", str(policy), "search_apps", cwd=tmp_path)
     assert allowed.returncode == 0, allowed.stdout
+
+
+def test_a_reload_asks_first_only_while_an_edit_is_unsaved(
+    chromium: Any, tmp_path: Path, home: dict[str, str]
+) -> None:
+    """Leaving the page ends its editor. With an edit unsaved the browser asks first (Chromium's
+    "Reload site?"); with everything saved it does not: the reload opens the editor again on
+    the file as saved, and nothing is lost. Before, it asked whenever the editor ran."""
+    policy = tmp_path / "policy.json"
+    served = Served(
+        ["kestra", "--offline", "--policy", str(policy), "--no-open"], cwd=tmp_path, env=home
+    )
+    asked: list[str] = []
+    try:
+        page = chromium.new_context(viewport=VIEWPORT).new_page()
+        page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+        screen.click("manage_apps")
+        page.keyboard.press("d")
+        screen.wait("the edit", lambda s: "unsaved" in s)
+        page.keyboard.press("Control+s")
+        screen.wait("the policy saved",
+                    lambda s: policy.exists() and "(new)" not in s and "unsaved" not in s)
+        page.reload()
+        screen.wait("the editor after the reload, on the saved file",
+                    lambda s: screen.sockets == 2 and " deny " in table_row(s, "manage_apps") + " ")
+        assert asked == [], "everything was saved, yet the browser asked before the reload"
+
+        # An edit in the reloaded editor, unsaved: now the reload asks first.
+        screen.click("manage_apps")
+        page.keyboard.press("a")
+        screen.wait("the new edit", lambda s: "unsaved" in s)
+        page.reload()
+        assert asked == ["beforeunload"], "the browser did not ask before a reload lost an edit"
+        screen.wait("the editor after the second reload, naming the kept edit",
+                    lambda s: screen.sockets == 3 and "were kept" in s)
+    finally:
+        assert served.stop() == 130, "".join(served.stderr)
+    assert json.loads(policy.read_text(encoding="utf-8"))["tools"]["manage_apps"] == {"action": "deny"}
 
 
 def test_serve_from_a_snapshot_file_names_the_server_the_editor_names(

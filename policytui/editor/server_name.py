@@ -13,8 +13,6 @@ from policytui.editor.text import one_line
 # push the policy's part out of the header.
 NAME_LIMIT = 40
 VERSION_LIMIT = 20
-# The message the editor in a browser sends `policytui serve` to retitle its page (serve/server.py).
-PAGE_TITLE_META = "policytui-page-title"
 
 
 def server_name_parts(reported_name: str, reported_version: str, fallback: str) -> tuple[str, str]:

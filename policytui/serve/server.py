@@ -33,7 +33,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from policytui.editor.server_name import PAGE_TITLE_META
+from policytui.editor.page_meta import PAGE_TITLE_META, UNSAVED_META
 from policytui.serve import SERVER_PID_VARIABLE
 from policytui.serve.access import (
     DOWNLOAD_ROUTE,
@@ -152,7 +152,8 @@ class EditorService(AppService):
     async def on_meta(self, data: bytes) -> None:
         """The editor's word that it has listed the server: the page is retitled to name it
         as the header does (editor/server_name.py; the page's script sets the title, as text).
-        Every other message is textual-serve's."""
+        Its word that the policy has unsaved edits, or has none any more: the page asks before
+        a reload or a close only while it has. Every other message is textual-serve's."""
         try:
             meta = json.loads(data)
         except ValueError:
@@ -161,6 +162,11 @@ class EditorService(AppService):
             title = meta.get("title")
             if isinstance(title, str):  # shown escaped by the editor, as serve shows a name
                 await self.remote_write_str(json.dumps([PAGE_TITLE_META, clip(title, PAGE_TITLE_LIMIT)]))
+            return
+        if isinstance(meta, dict) and meta.get("type") == UNSAVED_META:
+            unsaved = meta.get("unsaved")
+            if isinstance(unsaved, bool):
+                await self.remote_write_str(json.dumps([UNSAVED_META, unsaved]))
             return
         await super().on_meta(data)
 
@@ -574,6 +580,7 @@ class EditorServer(Server):
                 "application": {"name": self.title},
                 "stopped_reason": STOPPED_REASON,
                 "page_title_meta": PAGE_TITLE_META,
+                "unsaved_meta": UNSAVED_META,
                 "stdin_piece": STDIN_PIECE,
             }
             response = aiohttp_jinja2.render_template("editor.html", request, context)

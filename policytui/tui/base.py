@@ -71,6 +71,8 @@ class EditorBase(App[int]):
     _detail_pending: bool = False
     # What the status line shows now (plain text and styles), to skip repainting it unchanged.
     _status_shown: tuple[Any, ...] | None = None
+    # What the browser page was last told of unsaved edits (`_tell_the_page_unsaved`).
+    _page_told_unsaved: bool = False
 
     @property
     def main(self) -> Screen:
@@ -239,6 +241,7 @@ class EditorBase(App[int]):
                           style="dim")
             self._set_status(status)
             return
+        self._tell_the_page_unsaved(state.dirty)
         listing = state.listing
         table = self.main.query_one(ToolTable)
         shown = len(table.view)
@@ -329,6 +332,22 @@ class EditorBase(App[int]):
                     break
         status.append_text(policy)
         self._set_status(status)
+
+    def _tell_the_page_unsaved(self, unsaved: bool) -> None:
+        """In a browser, say whether the policy has unsaved edits whenever that changes: the
+        page asks before a reload or a close ends the editor only while it has (serve's
+        templates/editor.html). Called as the header is painted, which every edit, undo, save
+        and reload of the file repaints, so the page hears of it no later than the header's
+        `● unsaved` comes or goes."""
+        if unsaved == self._page_told_unsaved or not self.is_web:
+            return
+        write_meta = getattr(self._driver, "write_meta", None)
+        if write_meta is None:
+            return
+        from policytui.editor.page_meta import UNSAVED_META
+
+        self._page_told_unsaved = unsaved
+        write_meta({"type": UNSAVED_META, "unsaved": unsaved})
 
     def _set_status(self, status: Text) -> None:
         """Show `status`; the line is one row high, so no layout pass, and no repaint if unchanged."""

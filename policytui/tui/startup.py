@@ -216,7 +216,8 @@ class Startup(EditorBase):
         then by the command or catalogue entry that starts it. In a browser `policytui serve`
         titled the page before any server had started; in a terminal the driver writes the
         title and puts the one it found back on the way out (tui/terminal_driver.py)."""
-        from policytui.editor.server_name import PAGE_TITLE_META, page_title, server_label
+        from policytui.editor.page_meta import PAGE_TITLE_META
+        from policytui.editor.server_name import page_title, server_label
         from policytui.textsafe import visible as escaped
 
         if listing is None:

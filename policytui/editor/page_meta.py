@@ -1,0 +1,13 @@
+"""The messages the editor in a browser sends `policytui serve` about its page (serve/server.py
+relays them to the page's script, serve/templates/editor.html), beside the screen it draws.
+
+No Textual here: serve's web server, which never loads the editor, reads the same names.
+"""
+
+from __future__ import annotations
+
+# Retitle the page to name the server as the header does (editor/server_name.py).
+PAGE_TITLE_META = "policytui-page-title"
+# Whether the policy has edits not yet saved (the header's `● unsaved`): the page asks before a
+# reload or a close ends the editor only while it has.
+UNSAVED_META = "policytui-unsaved"
