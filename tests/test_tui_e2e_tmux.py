@@ -297,6 +297,43 @@ def test_edit_and_save_a_policy_for_the_real_kestra_server(
     assert "KESTRA_BASE_URL" not in text and "127.0.0.1:9" not in text  # settings stay out
 
 
+@pytest.mark.servers
+def test_the_header_names_the_real_kestra_server_alike_before_and_after_a_save(
+    terminal: Terminal, tmp_path: Path, test_servers: Path
+) -> None:
+    """At 80 columns the header names the real Kestra server by the name and version it
+    reports and its transport (`Kestra MCP 1.30.0 · stdio`) on a new policy, with an unsaved
+    edit and after ctrl+s saved it: the same words throughout. Before, it said `Kestra MCP ·
+    stdio` until the save and `Kestra MCP 1.30.0 · stdio` after, the version dropped while the
+    policy's part was longer."""
+    workdir = tmp_path / "empty"  # the server reads a .env from its working folder
+    workdir.mkdir()
+    policy = tmp_path / "policy.json"
+    terminal.start(
+        [PYTHON, "-m", "policytui", "connect", "--policy", str(policy), "--", *kestra_command(test_servers)],
+        cwd=workdir, env={"KESTRA_BASE_URL": "http://127.0.0.1:9/api/v1"}, size=(80, 24),
+    )
+    label = re.compile(r" Kestra MCP \d+\.\d+\.\d+ · stdio │ ")
+
+    def header(screen: str) -> str:
+        return screen.splitlines()[0]
+
+    new = terminal.wait("Kestra's tools and the new policy in the header",
+                        lambda s: bool(table_row(s, "backfill_executions")) and "(new)" in header(s)
+                        and "✓ valid" in header(s), timeout=30)
+    named = label.match(header(new))
+    assert named, header(new)
+    terminal.keys("d")
+    edited = terminal.wait("the edit unsaved in the header", lambda s: "● unsaved" in header(s))
+    terminal.keys("C-s")
+    saved = terminal.wait("the policy saved",
+                          lambda s: policy.exists() and "unsaved" not in header(s) and "(new)" not in header(s))
+    for screen in (edited, saved):
+        assert header(screen).startswith(named.group(0)), (header(new), header(screen))
+    terminal.keys("C-q")
+    assert terminal.wait_exit() == 0
+
+
 def test_hostile_listing_is_shown_literally_and_never_drives_the_terminal(
     terminal: Terminal, tmp_path: Path
 ) -> None:

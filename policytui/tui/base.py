@@ -248,11 +248,12 @@ class EditorBase(App[int]):
         marked = len(table.marked)
 
         # What the policy is (file, unsaved edits, default, validity) matters most: the
-        # server's part gives way first on a narrow terminal (its version, the transport, the
-        # end of its name, the tool count, then the name), so the policy's part stays whole.
-        # Only when it cannot fit even alone is it shortened: the file name first, then the
-        # words after the marks (`●`, `✓`, `!`, `✗`).
-        def policy_part(short: bool, name_room: int | None = None) -> Text:
+        # server's part gives way first on a narrow terminal (the tool count, the transport,
+        # the version, the end of its name, then the name), so the policy's part stays whole.
+        # The server is named by what it reported and how it is reached (`Kestra MCP 1.30.0 ·
+        # stdio`), so that goes last. Only when the policy's part cannot fit even alone is it
+        # shortened: the file name first, then the words after the marks (`●`, `✓`, `!`, `✗`).
+        def policy_part(short: bool, name_room: int | None = None, unsaved: bool = False) -> Text:
             part = Text()
             file_name = Text(visible(self.policy_path.name))
             if name_room is not None and file_name.cell_len > name_room:
@@ -263,7 +264,7 @@ class EditorBase(App[int]):
             not_loaded = bool(state.load_problems)
             if not_loaded:
                 part.append(" ✗ not loaded" if short else " ✗ not loaded, new policy", style="bold")
-            if state.dirty:
+            if state.dirty or unsaved:
                 part.append(" ●" if short else " ● unsaved", style="bold")
             elif state.saved_text is None and not not_loaded:
                 part.append(" (new)", style="dim")
@@ -297,13 +298,20 @@ class EditorBase(App[int]):
         policy = policy_part(short=False)
         width = self.size.width - status.cell_len
         separator = " │ "
-        room = width - 1 - cell_len(separator) - policy.cell_len  # for the server's part
+        # The server's part is laid out as if the policy had unsaved edits, whether it has or
+        # not: an edit or a save must not change how the server is named. (Laid out beside the
+        # policy's part as it was, one server was `Kestra MCP · stdio` until a save and
+        # `Kestra MCP 1.30.0` after it, at 80 columns.)
+        widest = policy_part(short=False, unsaved=True)
+        room = width - 1 - cell_len(separator) - widest.cell_len  # for the server's part
         server: Text | None = None
-        for drop in ("", "version", "transport"):
-            if drop == "version":
-                version = ""
+        for drop in ("", "tools", "transport", "version"):
+            if drop == "tools":
+                tools = ""
             elif drop == "transport":
                 transport = ""
+            elif drop == "version":
+                version = ""
             if cell_len(name + version + transport + tools) + counts.cell_len <= room:
                 server = Text.assemble((name, "bold"), version, transport + tools, counts)
                 break
