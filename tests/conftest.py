@@ -16,6 +16,24 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile policytui's modules to bytecode once, before any test starts a policytui
+    process. Where PYTHONDONTWRITEBYTECODE is set (as in many containers and CI images) an
+    editable install is otherwise compiled again from source by every process the tests
+    start (each command's modules, every time); Python still reads bytecode it finds, and the
+    cache is checked against each source file's time and size, so an edited module is
+    compiled anew.
+    Under xdist the controller compiles before its workers start."""
+    if hasattr(config, "workerinput"):
+        return
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("policytui")
+    if spec is not None and spec.origin is not None:
+        compileall.compile_dir(Path(spec.origin).parent, quiet=1, workers=1)
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: one worker more than there are cores. Most tests wait on real processes
     (servers, gateways, browsers) rather than compute, so one worker per core left the cores

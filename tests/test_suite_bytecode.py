@@ -1,0 +1,31 @@
+"""The policytui processes the tests start read compiled modules rather than compile the
+package from source each time (tests/conftest.py's pytest_configure)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import policytui
+
+PACKAGE = Path(policytui.__file__).resolve().parent
+
+
+def _stale_or_missing(source: Path) -> bool:
+    """Whether Python would compile SOURCE again: no bytecode beside it, or bytecode whose
+    header records another modification time or size (the check a plain import makes)."""
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    try:
+        header = cached.read_bytes()[:16]
+    except OSError:
+        return True
+    stat = source.stat()
+    return (len(header) < 16
+            or int.from_bytes(header[8:12], "little") != int(stat.st_mtime) & 0xFFFFFFFF
+            or int.from_bytes(header[12:16], "little") != stat.st_size & 0xFFFFFFFF)
+
+
+def test_every_policytui_module_has_current_bytecode_before_the_tests_start_processes() -> None:
+    stale = [str(path.relative_to(PACKAGE)) for path in sorted(PACKAGE.rglob("*.py"))
+             if _stale_or_missing(path)]
+    assert not stale, f"{len(stale)} policytui modules would be compiled by every process: {stale[:10]}"
