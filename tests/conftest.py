@@ -32,6 +32,49 @@ def pytest_configure(config: pytest.Config) -> None:
     spec = importlib.util.find_spec("policytui")
     if spec is not None and spec.origin is not None:
         compileall.compile_dir(Path(spec.origin).parent, quiet=1, workers=1)
+    if config.getoption("dist", "no") != "no":
+        _rewrite_test_modules_once(config)
+
+
+def _rewrite_test_modules_once(config: pytest.Config) -> None:
+    """Under xdist every worker imports every test module, and pytest rewrites each module's
+    asserts on import (about ten seconds of CPU for this suite) unless it finds the rewritten
+    module cached; with PYTHONDONTWRITEBYTECODE set it caches nothing, and on a fresh clone
+    the workers all start before any has cached anything. So the controller rewrites and
+    caches the modules the run was given before its workers start, and each worker reads
+    them. The cache is pytest's own (checked against each source file's time and size, so an
+    edited test is rewritten anew); where its internals differ, the workers rewrite as before."""
+    try:
+        from _pytest.assertion.rewrite import (
+            PYC_TAIL,
+            _read_pyc,
+            _rewrite_test,
+            _write_pyc,
+            assertstate_key,
+            get_cache_dir,
+        )
+        state = config.stash[assertstate_key]
+    except (ImportError, KeyError):
+        return
+    given_from = (config.rootpath if config.args_source == pytest.Config.ArgsSource.TESTPATHS
+                  else config.invocation_params.dir)
+    modules: set[Path] = set()
+    for arg in config.args:
+        path = Path(given_from, arg.split("::", 1)[0])
+        if path.is_dir():
+            modules.update(path.rglob("test_*.py"))
+        elif path.name.startswith("test_") and path.suffix == ".py":
+            modules.add(path)
+    for module in sorted(modules):
+        pyc = get_cache_dir(module) / (module.name[:-3] + PYC_TAIL)
+        if _read_pyc(module, pyc) is not None:
+            continue
+        try:
+            pyc.parent.mkdir(exist_ok=True)
+            source_stat, code = _rewrite_test(module, config)
+        except (OSError, SyntaxError):
+            continue  # the worker that imports it reports what is wrong
+        _write_pyc(state, code, source_stat, pyc)
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
