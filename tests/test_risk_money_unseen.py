@@ -515,14 +515,12 @@ def test_the_tools_command_calls_money_things_in_plain_english_financial(tmp_pat
         "add_margin_collateral": "Financial", "start_identity_verification": "Financial",
         "crear_donacion": "Financial", "get_gift_card_balance": "Read",
         "list_discount_codes": "Read", "margin_requirements": "Read", "get_card_limits": "Read",
-        "list_postings": "Read", "payment_run_status": "Execute",
+        "list_postings": "Read", "payment_run_status": "Read",
         "resend_gift_card_email": "Write"}
     assert all((found[spec["name"]] == "Financial") == spec["money"] for spec in round_tools)
-    # `payment_run_status` ("Status of a payment run: proposed, executed or failed") is a
-    # reader that the thirty-fourth round's participle after a view's comma calls Execute,
-    # with or without the money rules: a false alarm, stored in `known`.
-    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools
-               if spec["name"] != "payment_run_status")
+    # `payment_run_status` ("Status of a payment run: proposed, executed or failed") reads:
+    # the participles after its colon are the states the run's status takes.
+    assert all((found[spec["name"]] != "Read") == spec["acts"] for spec in round_tools)
     assert {spec["name"]: found[spec["name"]] for spec in stored} == dict.fromkeys(
         (name for _, name in sorted(_THINGS_STORED)), "Financial")
 
@@ -646,7 +644,7 @@ def test_readers_of_money_named_as_held_available_or_looked_up_are_not_financial
     ("canjear_puntos", "Canjea puntos por un descuento en la próxima compra.", {}, "Financial"),
     ("converti_punti_buono", "Converte i punti in un buono sconto.", {}, "Financial"),
     ("convert_data_points", "Convert data points to CSV.", {}, "Read"),
-    ("rewards_catalog", "Rewards a member can redeem points for.", {}, "Write"),
+    ("rewards_catalog", "Rewards a member can redeem points for.", {}, "Read"),
     # a line voided on a tab is no longer owed; a browser's tab is closed
     ("void_tab_line", "Void a line on a guest's tab.", {}, "Financial"),
     ("close_tab", "Close a browser tab.", {}, "Write"),
@@ -706,7 +704,7 @@ def test_the_tools_command_finds_money_and_leaves_its_readers_unpaid(tmp_path):
                                   for spec in round_tools + stored])
     assert {spec["name"]: found[spec["name"]] for spec in round_tools} == {
         "submitOrder": "Financial", "CancelOrder": "Financial", "order.replace": "Financial",
-        "getQuote": "Read", "orders_open": "Other", "buying-power": "Other",
+        "getQuote": "Read", "orders_open": "Read", "buying-power": "Other",
         "crear_orden_spot": "Financial", "cancelar_orden": "Financial",
         "retirar_cripto": "Financial", "consultar_saldo_billetera": "Read",
         "historial_ordenes": "Read", "cotizacion_conversion": "Other",
@@ -716,14 +714,14 @@ def test_the_tools_command_finds_money_and_leaves_its_readers_unpaid(tmp_path):
         "statut_sinistre": "Other", "escrow.release_funds": "Financial",
         "disburse_seller_earnings": "Financial", "liquida_venditore": "Financial",
         "escrow_status": "Read", "seller_earnings": "Read", "redeemPoints": "Financial",
-        "punti_converti_buono": "Financial", "points_balance": "Read", "rewardsCatalog": "Write",
+        "punti_converti_buono": "Financial", "points_balance": "Read", "rewardsCatalog": "Read",
         "pay_estimated_tax": "Financial", "zaplac_podatek": "Financial",
         "claim_vat_refund": "Financial", "belastingaanslag_bekijken": "Other",
-        "tax_due": "Other", "finalizeInvoice": "Financial", "invoice-void": "Financial",
+        "tax_due": "Read", "finalizeInvoice": "Financial", "invoice-void": "Financial",
         "markInvoicePaid": "Financial", "facture_finaliser": "Financial",
-        "invoicePreview": "Read", "invoices_overdue": "Write", "isi_saldo": "Financial",
+        "invoicePreview": "Read", "invoices_overdue": "Read", "isi_saldo": "Financial",
         "bakiye_yukle": "Financial", "wallet_charge": "Financial",
-        "wallet.topup.limits": "Write", "cek_mutasi": "Write", "accept_dispute": "Financial",
+        "wallet.topup.limits": "Read", "cek_mutasi": "Write", "accept_dispute": "Financial",
         "aceitar_chargeback": "Financial", "list_disputes": "Read", "dispute_deadline": "Other",
         "switch_plan": "Financial", "abo_wechseln": "Financial", "proration_preview": "Read",
         "plan_options": "Read", "update_list_price": "Destructive",
@@ -733,3 +731,73 @@ def test_the_tools_command_finds_money_and_leaves_its_readers_unpaid(tmp_path):
     # false alarms stored in `known`.
     assert all(found[spec["name"]] != "Read" for spec in round_tools if spec["acts"])
     assert {(at, name): found[name] for at, name in _MONEY_FOUND_STORED} == _MONEY_FOUND_STORED
+
+
+# ----- money said in other words, and readers of money left as readers -------------------------
+
+@pytest.mark.parametrize("name,description,properties,expected", [
+    # money taken, made or kept in a clause of its own after a reader's lead
+    ("court_wait_estimate", "Estimated wait for a padel court; a deposit is taken on the card.",
+     {"club": {"type": "string"}}, "Financial"),
+    ("egress_overage", "Egress overage for the billing period: a charge is made to the saved "
+     "card.", {}, "Financial"),
+    ("late_cancel", "Late cancellation of a class: the fee is kept and the spot released.", {},
+     "Financial"),
+    ("locker_quote", "Locker price for a week; the payment is captured from the card.", {},
+     "Financial"),
+    # ... not a time another act is measured by, nor a lead that only reads
+    ("egress_forecast", "Egress overage forecast for the period, before the charge is made.",
+     {}, "Read"),
+    ("court_wait_time", "Estimated wait for a padel court, by club.",
+     {"club": {"type": "string"}}, "Read"),
+    # kept, charged or sent on in Italian, German, Polish and Spanish
+    ("cauzione_noleggio", "Noleggio concluso con danni: la cauzione viene trattenuta.", {},
+     "Financial"),
+    ("saeumnis", "Säumniszuschlag: die Gebühr wird dem Kunden berechnet.", {}, "Financial"),
+    ("zwrot_kaucji", "Zwrot kaucji najemcy; kwota jest przelewana na rachunek.", {},
+     "Financial"),
+    ("pedidos_lote", "Lote de pedidos de compra: las órdenes se envían al mercado.", {},
+     "Financial"),
+    # ... not an amount worked out, nor debits made before the call
+    ("flaechenpreis", "Flächenpreis: der Betrag wird anhand der Fläche berechnet.", {},
+     "Other"),
+    ("lastschriften_rueckblick", "Übersicht der Lastschriften, die im Mai abgebucht wurden.",
+     {}, "Read"),
+    # a deposit given back, "señal" only beside a booking, an order or an amount
+    ("devolucion_fianza", "Devolución de la fianza del alquiler.",
+     {"contrato": {"type": "string"}}, "Financial"),
+    ("restitution_acompte", "Restitution de l'acompte au client.",
+     {"dossier": {"type": "string"}}, "Financial"),
+    ("devolver_senal_cita", "Devuelve la señal de una cita cancelada.",
+     {"cita_id": {"type": "string"}, "importe": {"type": "number"}}, "Financial"),
+    ("senal_sensor", "Devuelve la señal del sensor en dBm.", {"sensor": {"type": "string"}},
+     "Read"),
+    # orders submitted, named by the act's noun
+    ("basketOrderPlacement", "Basket order placement for a list of tickers.", {}, "Financial"),
+])
+def test_money_said_by_a_clause_a_passive_or_a_noun_is_financial(tmp_path, name, description,
+                                                                  properties, expected):
+    assert categories(tmp_path, [tool(name, description, properties)])[name] == expected
+
+
+@pytest.mark.parametrize("name,description,expected", [
+    # the terms of a money act, named or asked, change nothing
+    ("withdraw_limits", "Withdrawal limits for an account: daily and weekly.", "Read"),
+    ("deposit_policy", "How long a deposit is held before a booking lapses.", "Read"),
+    # ... not terms a call makes or removes
+    ("create_policy", "Retention policy for a bucket.", "Write"),
+    ("delete_policy", "Bucket policy.", "Destructive"),
+    # the states a run's status takes, listed after a colon
+    ("transfer_run_status", "Status of a transfer run: queued, settled or failed.", "Read"),
+    # what someone else can do with what is listed
+    ("perksCatalog", "Perks a member can spend credits on.", "Read"),
+    # which of a plural or what is owed, said after it
+    ("bills_open", "Open bills for the household.", "Read"),
+    ("vat_due", "VAT due for the quarter, by country.", "Read"),
+    ("invoices_unpaid", "Invoices unpaid after 30 days, oldest first.", "Read"),
+    # views no language uses as a verb, before an article
+    ("previsao_repasses", "Previsão das cobranças da semana.", "Read"),
+])
+def test_readers_of_money_due_open_limited_or_listed_stay_read(tmp_path, name, description,
+                                                                expected):
+    assert categories(tmp_path, [tool(name, description)])[name] == expected

@@ -79,7 +79,10 @@ _NAME_TITLE_WORDS = 5
 
 
 # What follows a plural noun that opens a noun phrase ("Invoices for a berth holder").
-_AFTER_A_PLURAL = frozenset("for of on in from by with per".split())
+# ... or a word that says which of them are meant, which no object opens with ("Invoices past
+# their due date", "Invoices overdue by a week", "Orders still open").
+_AFTER_A_PLURAL = frozenset("for of on in from by with per past overdue unpaid outstanding "
+                            "still".split())
 
 
 # What may open a relative clause's verb right after "that" or "which", with no subject of
@@ -1138,6 +1141,9 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
                 continue  # "Laptops available to order": what can be done with what is shown
             if word == "to" and i and opening[i - 1] in _ASKED:
                 continue  # "Decide whether to buy a game": whether to is weighed
+            if (word == "can" and i > 1 and opening[i - 2] in _SOMEONE_OPENERS
+                    and opening[i - 1] not in _THE_CALL_ITSELF):
+                continue  # "Rewards a member can redeem points for": what someone may do
             if word == "for" and i and opening[i - 1] in v.HYPOTHETICAL:
                 continue  # "Price quote for buying responses": what it would cost
             if word == "for" and i and opening[i - 1] in _OFFERED:
@@ -1159,6 +1165,12 @@ def _indirect_verb(description: str, sentence: str, found: DescriptionVerbs) -> 
 # "for" and a gerund what they serve ("balance available for issuing cards"), not what the
 # tool does.
 _OFFERED = frozenset("available free ready eligible due".split())
+# Words that open a subject of "can" who is someone other than the tool ("Rewards a member can
+# redeem points for", "Plans the customer can switch to"), unless the subject is the tool or
+# its call ("The tool can delete files").
+_SOMEONE_OPENERS = frozenset("a an the each every any".split())
+_THE_CALL_ITSELF = frozenset(
+    "tool server call function endpoint command api operation action request agent".split())
 # A word before "to" that makes what follows a question, not the tool's act ("how to delete"
 # is kept: an instruction there may be what the tool does).
 _ASKED = frozenset(("whether",))

@@ -67,6 +67,13 @@ from policytui.risk.money import (
     timed_switch,
     with_server_record,
 )
+from policytui.risk.money_given_back import (
+    argument_words,
+    deposit_given_back,
+    orders_submitted,
+    words_of,
+    worth_asking,
+)
 from policytui.risk.money_groups import (
     billing_stopped,
     contract_call,
@@ -223,7 +230,7 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
                     acted = spent
                     r.evidence.append(f"argument {quote(spent)} is an amount to spend or put "
                                       "in: it moves money")
-        if (reads and made is None and paying is None and not what_if
+        if (reads and made is None and paying is None
                 and (later := money_said_past_the_first_sentence(desc.text, desc.sentence))
                 is not None and pretended(words) is None):
             # "getInvoice": "Get an invoice. Passing pay: true pays it from the default
@@ -265,6 +272,24 @@ def weigh_money(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: Sche
         r.evidence.append(f"it hands something in {quote(handed)}: it creates what is owed")
         r.category, r.severity = FINANCIAL, CRITICAL
         r.confidence = max(r.confidence, 70)
+
+    if (r.category not in (READ, FINANCIAL) and worth_asking(name.words, desc.words)
+            and pretended(name.words) is None):
+        # "devolver_senal": "Devolución de la señal cuando el taller no puede cumplir el
+        # plazo", with `pedido_id`: the deposit paid on the order is given back.
+        # "bulkOrderSubmission": "Bulk order submission for a basket of symbols".
+        sentence = words_of(desc.sentence)
+        if (deposit := deposit_given_back([*name.words, *sentence], argument_words(schema))
+                ) is not None:
+            r.evidence.append(f"it gives back {quoted_word(deposit)}, money paid ahead for a "
+                              "booking or an order: it moves money")
+            r.category, r.severity = FINANCIAL, CRITICAL
+            r.confidence = max(r.confidence, 70)
+        elif (submitted := orders_submitted(name.words, sentence)) is not None:
+            r.evidence.append(f"it names {quoted_word(submitted)}: submitting orders places "
+                              "them, and a placed order is paid")
+            r.category, r.severity = FINANCIAL, CRITICAL
+            r.confidence = max(r.confidence, 70)
 
     if (shape.transfer and (r.category not in (READ, FINANCIAL) or (
             r.category == READ and name.kind is None and desc.kind is None))

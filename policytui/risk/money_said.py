@@ -199,7 +199,8 @@ _MONEY_SAID: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ...] = tu
                 " faktureras debiteras ditagih"),
          r"\b(d[ée]bit[ée]e?s?|debitad[oa]s?|factur(?:é|ée|és|ées)|pr[ée]lev[ée]e?s?"
          r"|cobrad[oa]s?|se\s+cobra|se\s+factura|se\s+reembolsa|addebitat[oaie]|addebito\s+sul"
-         r"|abgebucht|facture\s+(?:à|au|aux)|eingezogen|faktureras|debiteras|ditagih)\b"),
+         r"|abgebucht(?!\s+(?:wurden|wurde|worden))|facture\s+(?:à|au|aux)|eingezogen"
+         r"|faktureras|debiteras|ditagih)\b"),
     ))
 # The same said in the languages the tables above lack, or in the ways they say it: money
 # charged, refunded or held (Finnish "veloitetaan", Dutch "afgeschreven", Danish "trækkes på
@@ -237,10 +238,35 @@ _MONEY_SAID_ABROAD: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str]], ..
         # Polish: a fee, deposit or advance taken or given back: "zaliczka 50 zł pobierana jest
         # z karty", "80% opłaty wraca na konto kursanta".
         (_words("pobierana pobierany pobierane pobrana pobrane zwracana zwracane zwrócona "
-                "wraca", "opłata opłaty opłatę kaucja kaucji zaliczka zaliczki kwota kwoty"),
+                "wraca przelewana przelewane przelana przelane",
+                "opłata opłaty opłatę kaucja kaucji zaliczka zaliczki kwota kwoty"),
          r"\b(?:opłat[aey]|kaucj[ai]|zaliczk[ai]|kwot[ay])\b(?:\s+[\w.%-]+){0,4}?\s+"
          r"(?:jest\s+|są\s+|zostanie\s+)?(pobiera(?:na|ny|ne)|pobran[aey]|zwracan[ae]"
+         r"|przelewan[ae]|przelan[ae]"
          r"|zwrócona|wraca)\b"),
+        # Italian: a deposit, an amount or a fee kept, cashed, given back or paid by the
+        # call: "la caparra viene trattenuta", "l'importo viene rimborsato" (not "Il
+        # pagamento non viene rimborsato").
+        (_words("trattenuta trattenuto trattenute trattenuti incassata incassato rimborsata "
+                "rimborsato restituita restituito versata versato",
+                "caparra cauzione deposito importo quota acconto pagamento somma penale"),
+         r"\b(?:caparra|cauzione|deposito|importo|quota|acconto|pagamento|somma|penale)\b"
+         r"(?:\s+(?!non\b|mai\b)[\w'’-]+){0,4}?\s+(?:viene|vengono|è|sono|verrà|verranno)\s+"
+         r"(trattenut[oaie]|incassat[oaie]|rimborsat[oaie]|restituit[oaie]|versat[oaie])\b"),
+        # German: a fee or an amount charged to someone, "die Gebühr wird dem Mitglied
+        # berechnet" (with no one to charge, "berechnet" is only worked out: "Der Preis wird
+        # anhand der Fläche berechnet").
+        (_words("berechnet gestellt", "gebühr gebühren betrag beitrag beiträge kosten entgelt "
+                "mahngebühr säumnisgebühr"),
+         r"\b(?:\w*gebühr(?:en)?|betrag|beitrag|beiträge|kosten|entgelt)\b(?:\s+[\w.-]+){0,2}?"
+         r"\s+(?:wird|werden)\s+(?:dem|den|der)\s+[\w-]+\s+(berechnet|in\s+rechnung\s+gestellt)\b"),
+        # Orders sent to a market: a trade placed, "las órdenes se envían al mercado", "the
+        # orders are routed to the exchange".
+        (_words("envían envian transmiten sent submitted routed",
+                "órdenes ordenes orders", "mercado bolsa exchange market venue"),
+         r"\b(?:órdenes|ordenes|orders)\s+(se\s+env[ií]an|se\s+transmiten|are\s+sent"
+         r"|are\s+submitted|are\s+routed)\s+(?:al|a\s+la|to\s+the|to)\s+"
+         r"(?:mercado|bolsa|exchange|market|venue)\b"),
         # Spanish and Portuguese: a charge taken, a deposit given back, a premium added to
         # the monthly fee, money leaving the balance: "cobra o valor total no cartão", "gera
         # a cobrança recorrente" (made, not cancelled), "el depósito se devuelve", "é somado
@@ -379,6 +405,17 @@ _MONEY_SAID_LATER_CLAUSE: tuple[tuple[tuple[frozenset[str], ...], re.Pattern[str
          r"\b(?:is|are|gets|get|will\s+be|and)\s+(?:then\s+)?"
          r"((?:sent|submitted|passed|handed|referred)\s+(?:on\s+)?(?:for|to)\s+"
          r"(?:payment\s+|debt\s+)?collections?)\b"),
+        # Money named, then said to be taken, made or kept by the call, in a clause of its
+        # own: "Estimated wait for a table; a deposit is taken on the card", "Usage overage
+        # for the month: a charge is made to the card on file", "No-show handling: the
+        # deposit is kept". Named with its article: "before any charge is made" says when a
+        # forecast stops (see `_NOT_YET`).
+        (_words("made taken kept retained withheld captured collected",
+                "charge charges deposit deposits fee fees payment payments"),
+         r"\b(?:a|an|the|each|every|its|their|your|this)\s+(?:[a-z$€£%.-]+\s+){0,2}?"
+         r"(?:charge|charges|deposit|deposits|fee|fees|payment|payments)\s+"
+         r"(?:is|are|will\s+be)\s+(?:(?:[a-z]+ly|then|also|now|first)\s+)?"
+         r"(made|taken|kept|retained|withheld|captured|collected)\b"),
     ))
 # Where those stand in `_MONEY_SAID`, and the words before a match that make it a question or
 # a supposition: what is shown, not done.
@@ -386,6 +423,9 @@ _LATER_CLAUSE_AT = frozenset(range(len(_MONEY_SAID),
                                    len(_MONEY_SAID) + len(_MONEY_SAID_LATER_CLAUSE)))
 _LATER_CLAUSE_ORDER = tuple(sorted(_LATER_CLAUSE_AT))
 _ASKED = frozenset("whether would could might what where how".split())
+# ... and the words right before one that make it a time another act is measured by: "a
+# forecast for the month, before the charge is made".
+_NOT_YET = frozenset("before until till unless once".split())
 # How far past the first sentence a reader's description is read for them (the sentences
 # right after it, where a reader says what else the call does).
 _LATER_CLAUSE_WINDOW = 200
@@ -486,8 +526,9 @@ def charged_on_the_way(text: str) -> str | None:
             if first is not None and found.start() >= first[0]:
                 break
             before = low[max(0, found.start() - 30):found.start()].split()[-3:]
-            if _DENIALS.isdisjoint(before) and (at not in _LATER_CLAUSE_AT or _ASKED.isdisjoint(
-                    low[max(0, found.start() - 60):found.start()].split()[-6:])):
+            if _DENIALS.isdisjoint(before) and (at not in _LATER_CLAUSE_AT or (
+                    _ASKED.isdisjoint(low[max(0, found.start() - 60):found.start()].split()[-6:])
+                    and _NOT_YET.isdisjoint(before[-2:]))):
                 # The server's own words, spaces made single.
                 said = next(group for group in found.groups() if group)
                 first = (found.start(), " ".join(said.split()))
@@ -521,7 +562,8 @@ def money_said_past_the_first_sentence(text: str, sentence: str) -> str | None:
             continue
         for found in _MONEY_SAID[at][1].finditer(low):
             before = low[max(0, found.start() - 60):found.start()].split()[-6:]
-            if _DENIALS.isdisjoint(before[-3:]) and _ASKED.isdisjoint(before):
+            if (_DENIALS.isdisjoint(before[-3:]) and _ASKED.isdisjoint(before)
+                    and _NOT_YET.isdisjoint(before[-2:])):
                 said = next(group for group in found.groups() if group)
                 return " ".join(said.split())
     return None

@@ -248,7 +248,12 @@ def _participle(word: str) -> bool:
     """Is the word shaped like a participle that says which ones ("awaiting", "received"),
     rather than an object ("everything")?"""
     return ((len(word) > 5 and word.endswith("ing") and word not in _THINGS)
-            or (len(word) > 4 and word.endswith("ed")))
+            or (len(word) > 4 and word.endswith("ed")) or word in _WHICH_ONES)
+
+
+# Words that, like a participle, say which of a plural are meant and never open an object:
+# "invoices_overdue": "Invoices past their due date"; "Orders still open".
+_WHICH_ONES = frozenset("past overdue unpaid outstanding still".split())
 
 
 def third_person_verb(word: str) -> bool:
@@ -368,7 +373,13 @@ _FOREIGN_VIEWS = frozenset(
     température nivel niveau livello estadísticas statistik statistiques statistiche suivi
     resultado resultados risultato risultati résultat résultats ergebnis ergebnisse
     szczegóły podrobnosti einzelheiten
+    previsão previsao previsión prévision previsione prognose intensidad intensità intensité
     """.split()) | _PREVIEWS
+# Of those, the nouns no language uses as a verb: an article after one opens what the view is
+# of ("Übersicht der Monatsbeiträge", "Previsão das cobranças"), never a verb's object.
+_NEVER_VERB_VIEWS = frozenset(
+    "übersicht overzicht oversigt översikt previsão previsao previsión prévision previsione "
+    "prognose intensidad intensità intensité".split()) | _PREVIEWS
 # What opens a verb's object in the languages above: "Programma una nuova sessione" schedules
 # one, where "Programma delle prove" is the schedule of rehearsals.
 _ARTICLES = OBJECT_OPENERS | frozenset(
@@ -396,7 +407,7 @@ def names_what_is_shown(desc: DescriptionVerbs) -> str | None:
         return first if _DOERS.isdisjoint(desc.words[:_PHRASE_WORDS * 2]) else None
     if first not in _NOW and first not in _FOREIGN_VIEWS:
         return None
-    if ((tokens[1].lower() in _ARTICLES and first not in _PREVIEWS)  # "Vorschau der Rechnung"
+    if ((tokens[1].lower() in _ARTICLES and first not in _NEVER_VERB_VIEWS)  # "Vorschau der"
             or not _DOERS.isdisjoint(desc.words[:_PHRASE_WORDS * 2])):
         return None
     return first

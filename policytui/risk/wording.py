@@ -117,6 +117,16 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
             evidence.append(f"'{name.verb}' names the acts the view {quoted_word(act_view)} "
                             "is of: the description names them as a noun and does nothing")
             kind, confidence, clear, desc_kind = v.READ, 45, True, None
+        elif (terms := _terms_of_the_act(name, desc)) is not None:
+            # "wallet.topup.limits": "Top-up limits for a wallet: daily and monthly";
+            # "deposit-policy": "How long a deposit is held before ...". The name's verb is
+            # what the terms ending it are of, and the sentence names or asks them and does
+            # nothing.
+            against.append(f"the name alone would say it {texts[kind]}")
+            evidence.append(f"'{name.verb}' is the act the {quoted_word(terms)} ending the name "
+                            "are terms of, and the description names or asks them "
+                            "and does nothing")
+            kind, confidence, clear = v.READ, 45, True
         elif (desc_kind is None and name.verb in _QUEUES and name.prefix
               and name.words[-1] == name.verb and name.last is None and not name.alternatives
               and desc.words and _nothing_said_done(name, desc)):
@@ -749,7 +759,12 @@ def _done_to_what_it_shows(desc: DescriptionVerbs) -> tuple[str, str] | None:
 # Words that, ending a name after a plural, say which of them are shown: "reminders_due",
 # "timesheets_pending", "jobs_today", "changes_since".
 _WHICH_ONES = frozenset(
-    "due overdue pending today tomorrow upcoming since now active recent available".split())
+    "due overdue pending today tomorrow upcoming since now active recent available open unpaid "
+    "outstanding".split())
+# What is owed, named in the singular before a word saying which of it ("tax_due": "Tax due
+# for the quarter"; "rent_overdue"): a sum, not one thing to act on.
+_OWED = frozenset("tax vat rent balance amount premium interest principal".split())
+_OWED_STATES = frozenset("due overdue unpaid outstanding".split())
 
 
 def _a_collection_then_when(name: NameVerbs, desc: DescriptionVerbs) -> bool:
@@ -757,8 +772,9 @@ def _a_collection_then_when(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     "jobs_today"), and the first sentence name that plural near its start, not before what
     opens an object ("Patients whose reminders fall due in the next N days")?"""
     words = name.words
-    if (len(words) < 2 or words[-1] not in _WHICH_ONES or not plural_noun(words[-2])
-            or name.noun is not None):
+    if (len(words) < 2 or words[-1] not in _WHICH_ONES
+            or not (plural_noun(words[-2]) or (words[-2] in _OWED and words[-1] in _OWED_STATES))
+            or name.noun not in (None, words[-1])):  # ("orders_open": "open" says which)
         return False
     said = desc.words
     if len(said) > 1 and said[1] in OBJECT_OPENERS:
@@ -1083,6 +1099,12 @@ def _nothing_done_after(desc: DescriptionVerbs, asked: bool = False) -> bool:
     words = desc.words
     if "," not in words:
         return True
+    if (listed := _states_listed(desc.sentence)) is not None:
+        # "Status of a payment run: proposed, executed or failed": the words after the colon
+        # are the values the status takes, not acts the call does.
+        words = words[:len(words) - listed]
+        if "," not in words:
+            return True
     at = words.index(",")
     for i, word in enumerate(words[at:], at):
         verb = base_verb(word)
@@ -1098,6 +1120,21 @@ def _nothing_done_after(desc: DescriptionVerbs, asked: bool = False) -> bool:
         if asked and verb is None and _step_of_its_own(word, words[i + 1:i + 2]):
             return False
     return True
+
+
+# A colon, then nothing but single words joined by commas and a last "or" or "and": the
+# values something takes ("...: proposed, executed or failed"; "...: daily and monthly").
+_LISTED_AFTER_A_COLON = re.compile(r":\s+((?:[^\W\d_][\w-]*\s*,\s*)*[^\W\d_][\w-]*,?\s+"
+                                   r"(?:or|and)\s+[^\W\d_][\w-]*)\s*\.?\s*$")
+
+
+def _states_listed(sentence: str) -> int | None:
+    """How many words of a first sentence's tokens are a list of values after its colon
+    (`_LISTED_AFTER_A_COLON`), or None when it ends with no such list."""
+    if ": " not in sentence:
+        return None  # nearly every sentence
+    found = _LISTED_AFTER_A_COLON.search(sentence)
+    return None if found is None else len(sentence_tokens(found.group(1)))
 
 
 # Verbs whose participle only arranges what is shown ("..., grouped by host"), and words after
@@ -1165,6 +1202,48 @@ def _view_under_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
             and names_a_view(name, desc) == words[-1]):
         return words[-1]
     return None
+
+
+# What ends a name to say how its verb's act may be done, not that it is: a limit, a policy,
+# the rules, the fees or what may be had for it ("wallet.topup.limits", "deposit-policy",
+# "refund_rules", "redeem_catalog").
+_TERMS_OF_ACTS = frozenset(
+    "limits limit policy policies rules terms eligibility fees rates catalog catalogue".split())
+# The acts whose terms those are: money moved, put in, taken out or spent, which no call
+# makes into a limit or a policy. Not a verb that makes, changes or removes the terms
+# themselves ("create_policy", "update_limits", "delete_rules"), nor one that issues or renews
+# a policy someone holds ("issue_policy", "renew_policy").
+_ACTS_WITH_TERMS = frozenset(
+    "topup deposit withdraw redeem refund payout transfer trade order charge swap cashout refill"
+    .split())
+# How a question about such terms opens: "How long a deposit is held", "How much may be topped
+# up".
+_TERMS_ASKED = frozenset("long much many often far".split())
+
+
+def _terms_of_the_act(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """The terms ending a name right after its verb (`_TERMS_OF_ACTS`), when the first
+    sentence has no verb and does nothing, and either is a noun phrase headed by those terms
+    ("Top-up limits for a wallet") or asks how long, much or often ("How long a deposit is
+    held before ..."); else None. Only the terms of a money act (`_ACTS_WITH_TERMS`), never
+    of one that makes or changes terms ("create_policy", "set_limits"), nor a name with
+    another verb."""
+    words = name.words
+    verb = name.verb
+    if (verb not in _ACTS_WITH_TERMS or len(words) < 2 or words[-1] not in _TERMS_OF_ACTS
+            or words[-2] != verb or name.last is not None or name.alternatives
+            or desc.kind is not None or not desc.words
+            or not _nothing_done_after(desc)):
+        return None
+    said = desc.words
+    if said[0] == "how":
+        return words[-1] if len(said) > 1 and said[1] in _TERMS_ASKED else None
+    head = []
+    for word in said[:_PHRASE_HEAD_WORDS]:
+        if word in _HEAD_ENDS:
+            break
+        head.append(word)
+    return words[-1] if head and head[-1] == words[-1] else None
 
 
 # Views that are kept about acts and that no call runs, adds or sends: "run_history",
