@@ -3346,3 +3346,25 @@ def test_the_tools_command_reads_the_rounds_previews_details_and_backtests_and_n
     # zone down, and a what-if analysis named by no verb.
     assert {spec["name"] for spec in specs if not spec["acts"] and found[spec["name"]] != "Read"
             } == {"SimulatePrincipalPolicy", "simulate_custom_policy", "whatIfDeployment"}
+_MONEY_IN_OTHER_WORDS = "40-money-said-in-other-words-and-readers-of-money-left-as-readers"
+
+
+def test_the_tools_command_finds_money_said_in_other_words_and_leaves_its_readers_read(
+        tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of each server of
+    # the fortieth round (deposits taken, kept, charged and given back, orders submitted in
+    # batches, fees debited and levied, said by a later clause, a passive or a noun phrase in
+    # English, Spanish, Italian, German, Portuguese, Polish and French, each beside a reader of
+    # the same money: due, overdue, open, limits, catalogue, status, history, summary,
+    # forecast), a server at a time.
+    servers, found = _round_through_the_tools_command(tmp_path, _MONEY_IN_OTHER_WORDS)
+    assert [len(round_tools) for round_tools in servers] == [11, 11, 12, 12]
+    specs = [spec for round_tools in servers for spec in round_tools]
+    assert [spec["name"] for spec in specs if spec["acts"] and found[spec["name"]] == "Read"] == []
+    assert [spec["name"] for spec in specs
+            if (found[spec["name"]] == "Financial") != spec["money"]] == []
+    # Every reader is Read but three noun phrases the tables do not read as a view: an Italian
+    # amount, German due invoices, French unpaid ones.
+    assert {spec["name"]: found[spec["name"]] for spec in specs
+            if not spec["acts"] and found[spec["name"]] != "Read"} == {
+        "caparra.importo": "Other", "rechnungen_faellig": "Other", "factures_impayees": "Write"}
