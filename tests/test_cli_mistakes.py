@@ -1080,6 +1080,23 @@ def test_the_policy_a_command_works_on_is_exit_1_however_it_cannot_be_read(
     assert len(text.splitlines()) == 1 and "Traceback" not in text, text
 
 
+@pytest.mark.parametrize("kind", ["missing", "a folder", "not UTF-8", "invalid"])
+def test_check_json_on_a_policy_it_cannot_read_still_prints_one_json_object(tmp_path: Path, kind: str) -> None:
+    """`check --json` is for scripts: a policy it cannot decide on (exit 3) is answered in JSON
+    too, outcome null and the problems as `validate --json` lists them, not in text lines a
+    script's JSON reader fails on."""
+    _bad_inputs(tmp_path)
+    bad = _policy(tmp_path, {"version": "1", "defualt": "deny"}) if kind == "invalid" else BAD_INPUTS[kind](tmp_path)
+    result = run(tmp_path, "check", str(bad), "echo", "--json")
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    answer = json.loads(result.stdout)
+    assert answer["tool"] == "echo" and answer["outcome"] is None and answer["rule"] is None
+    assert answer["file"] == str(bad) and answer["errors"], answer
+    listed = json.loads(run(tmp_path, "validate", str(bad), "--json").stdout)["files"][0]["errors"]
+    assert answer["errors"] == listed
+    assert result.stderr == ""
+
+
 def test_help_says_what_each_exit_status_means(tmp_path: Path) -> None:
     shown = " ".join(run(tmp_path, "--help").stdout.split())
     assert "exit status: 0 done; 1 the answer is no or the work failed" in shown

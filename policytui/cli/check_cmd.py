@@ -17,6 +17,7 @@ from policytui.policy.rules import pin_setting_on
 
 if TYPE_CHECKING:
     from policytui.policy.model import Policy
+    from policytui.policy.validate import Problem
 
 EXIT_ALLOWED, EXIT_NOT_ALLOWED, EXIT_BAD_POLICY = 0, 1, 3
 # Where the editor keeps its own data in a policy (the tool names it saw among it).
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from policytui.decision.call_arguments import ArgumentsError, read_arguments
     from policytui.policy.display import visible
     from policytui.policy.files import PolicyFileError, check_policy_file
+    from policytui.policy.validate import Problem
 
     try:
         # Read as the gateway reads a call: no NaN, no key twice (a decision on arguments the
@@ -64,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         # (docs/benchmarks.md). The warnings left are about how the file is read.
         report = check_policy_file(args.file, warnings=False)
     except PolicyFileError as exc:
+        if args.json:
+            return undecided_json(args, str(exc), [Problem("", str(exc))])
         out(f"{shown}: error: {visible(str(exc))}")
         return EXIT_BAD_POLICY
     policy = report.view
@@ -74,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     for problem in report.warnings:
         out(f"{shown}: warning: {problem.format()}", err=True)
     if policy is None:
+        if args.json:
+            return undecided_json(args, "cannot decide calls against an invalid policy", report.errors)
         for problem in report.errors:
             out(f"{shown}: error: {problem.format()}")
         out(f"{shown}: cannot decide calls against an invalid policy")
@@ -121,6 +127,16 @@ def run(args: argparse.Namespace) -> int:
         if hint:
             out(f"hint: {visible(hint)}")
     return EXIT_ALLOWED if decision.allowed else EXIT_NOT_ALLOWED
+
+
+def undecided_json(args: argparse.Namespace, reason: str, problems: list[Problem]) -> int:
+    """`--json` for a policy that cannot be read or is invalid: one JSON object still, so a
+    script that parses the answer gets no text it cannot read. Its outcome is null (nothing was
+    decided) and its errors are the ones `validate --json` lists."""
+    out(json.dumps({"tool": args.tool, "outcome": None, "reason": reason, "rule": None,
+                    "file": args.file, "errors": [problem.to_json() for problem in problems]},
+                   ensure_ascii=True))
+    return EXIT_BAD_POLICY
 
 
 def pinned(policy: Policy, tool: str, tools: list[Any] | None, *, forced: bool) -> tuple[str | None, str]:
