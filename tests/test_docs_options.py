@@ -1,7 +1,8 @@
 """The options the docs name are the ones the installed `policytui` has: every `--option`
 written after `policytui COMMAND` in README.md, docs/gateway.md, docs/policy.md and
 docs/replay.md is in that command's `--help`, and the gateway's options table lists every
-option `gateway --help` offers. A renamed or removed option fails here, not in a user's shell."""
+option `gateway --help` offers. A renamed or removed option fails here, not in a user's shell.
+Examples the docs show are run as written, and must do what the page says beside them."""
 
 from __future__ import annotations
 
@@ -148,3 +149,59 @@ def test_the_blind_labeller_lines_docs_quote_are_what_the_scoreboard_prints() ->
     shown = subprocess.run([sys.executable, str(ROOT / "bench/scoreboard.py"), "--split", "test"],
                            capture_output=True, text=True, timeout=300, check=True, cwd=ROOT).stdout
     assert quoted in shown, quoted
+
+
+def _run_as_written(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A README line run in a fresh home, with Docker out of reach, so the Kestra catalogue entry
+    opens on its built-in snapshot as README says it does where Docker cannot run."""
+    import os
+    import shlex
+
+    env = {**os.environ, "HOME": str(cwd), "POLICYTUI_CONFIG_DIR": str(cwd / "config"),
+           "XDG_CONFIG_HOME": str(cwd / "xdg"), "POLICYTUI_STATE_DIR": str(cwd / "state"),
+           "DOCKER_HOST": f"unix://{cwd}/no-docker.sock"}
+    argv = shlex.split(command)
+    assert argv[0] == "policytui", command
+    return subprocess.run([POLICYTUI, *argv[1:]], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
+
+
+def test_the_readme_tour_runs_as_written_where_docker_cannot(tmp_path: Path) -> None:
+    """README's short tour, line by line as a newcomer types it (the lines that need no live
+    server: the editor, the gateway and replay are run by their own tests): each exits as the
+    exit-code table says, writes the file it names, and `init` ends with the line README quotes."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## A short tour", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = [line.split("  #")[0].strip() for line in block.splitlines()]
+    tour = [line for line in lines if line.split()[1] in ("servers", "tools", "init", "validate", "check", "export")]
+    assert len(tour) == 7, tour
+    quoted = re.search(r"ends with one line on standard error, `(wrote [^`]+)`", " ".join(text.split()))
+    assert quoted, "README quotes no closing line"
+    expected_exit = {"check": 1}  # the call waits for approval: "the answer is no"
+    for line in tour:
+        done = _run_as_written(line, tmp_path)
+        command = line.split()[1]
+        assert done.returncode == expected_exit.get(command, 0), (line, done.stderr)
+        assert "Traceback" not in done.stderr, line
+        written = re.search(r"-o (\S+)", line)
+        if written:
+            assert (tmp_path / written.group(1)).is_file(), line
+            assert done.stderr.strip().splitlines()[-1].startswith(f"wrote {written.group(1)} ("), done.stderr
+        if command == "init":
+            assert done.stderr.strip().splitlines()[-1] == quoted.group(1)
+        if command == "check":
+            assert done.stdout.startswith("needs_approval: "), done.stdout
+
+
+def test_the_failures_the_readme_quotes_are_said_as_quoted(tmp_path: Path) -> None:
+    """README's examples of a failure's sentence, and of a policy's problem reported by
+    `validate`, `fmt` and `check` on standard output, are what the command prints."""
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    said = re.search(r"naming what is at fault \(`(policytui (\w+): no server named '(\w+)'[^`]*)`\)", text)
+    assert said, "README quotes no failure sentence"
+    done = _run_as_written(f"policytui {said.group(2)} {said.group(3)}", tmp_path)
+    assert done.returncode == 2 and done.stderr.strip() == said.group(1), done.stderr
+    report = re.search(r"\(`(policytui fmt [^`]+)`, with no such file: `([^`]+)`\)", text)
+    assert report, "README shows no report of a missing policy file"
+    done = _run_as_written(report.group(1), tmp_path)
+    assert done.returncode == 1 and done.stdout.strip() == report.group(2), (done.stdout, done.stderr)
