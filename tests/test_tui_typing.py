@@ -99,6 +99,9 @@ def outcome(app) -> dict:  # type: ignore[no-untyped-def]
         "screen": app.screen.id,
         "focused": focused.id if focused is not None else None,
         "text": getattr(focused, "value", None),
+        # The Try panel: the call named, and the answer under it (a decision, or how to get one).
+        "try": (app.main.query_one("#try-tool").value, app.main.query_one("#try-args").value,
+                str(app.main.query_one("#try-result").render())),
         "policy": document(app),
     }
 
@@ -137,6 +140,10 @@ SEQUENCES = {
     "Enter matching nothing, then a": ([], ["slash", *typed("zzz"), "enter", "a"]),
     "t, then the arguments": ([], ["t", "ctrl+u", *typed("ab")]),
     "Try's Esc, then a key": ([], ["t", "escape", "d"]),
+    # Enter after a tool's name moves on to its arguments: the keys behind it are the
+    # arguments' (before, they went into the name, and the second Enter named the tool again).
+    "Try: a name, Enter, Enter": ([], ["5", *typed("search_flows"), "enter", "enter"]),
+    "Try: a name, Enter, then its arguments": ([], ["5", *typed("search_flows"), "enter", "ctrl+u", "enter"]),
     # A dialog's field: Tab to the counter (its text is selected on focus), then edit it.
     "a dialog's field": (["l"], ["tab", "tab", "x", "backspace", "y", "z", "left", "ctrl+u"]),
     # The keys behind the one that opens a dialog go into the dialog as it opens.

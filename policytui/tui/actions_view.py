@@ -113,6 +113,18 @@ class ViewActions(EditorBase):
             event.stop()
             event.prevent_default()
             self._close_filter(clear=event.key == "escape")
+        elif event.key == "enter" and isinstance(self.focused, Input) and self.focused.id in ("try-tool", "try-args"):
+            # Handled here, not by the field's Submitted, which reaches the app only after
+            # the keys typed behind this Enter: Enter after a tool's name must have moved the
+            # focus to the arguments before the next key, and Enter in the arguments decides
+            # the call as typed up to it. A fast `search_flows Enter Enter` named the tool
+            # twice and decided nothing.
+            event.stop()
+            event.prevent_default()
+            if self.focused.id == "try-tool":
+                self._try_tool_entered()
+            else:
+                self._try_entered()
         elif (event.key == "escape" and isinstance(self.focused, Input)
               and self.focused.id in ("try-tool", "try-args")):
             # Esc leaves the Try panel's input (keeping what was typed); the filter stays.
@@ -301,8 +313,7 @@ class ViewActions(EditorBase):
         self.main.query_one("#try-args", Input).value = json.dumps(sample, ensure_ascii=False)
         self._try_args_tool = name
 
-    @on(Input.Submitted, "#try-tool")
-    def _try_tool_submitted(self) -> None:
+    def _try_tool_entered(self) -> None:
         """Enter after a tool's name moves on to its arguments, as a form's next field: it
         decided at once before, with the arguments of the tool named before this one. A tool
         other than the one the arguments were given for gets a sample of its own."""
@@ -314,8 +325,7 @@ class ViewActions(EditorBase):
             self._try_sample_arguments(name)
         self.main.set_focus(args_box)
 
-    @on(Input.Submitted, "#try-args")
-    def _try_submitted(self) -> None:
+    def _try_entered(self) -> None:
         state = self.state
         if state is None:
             return
