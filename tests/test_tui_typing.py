@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -235,22 +238,31 @@ async def test_ctrl_q_behind_an_edit_that_takes_longer_than_keys_wait_asks_befor
     at most 5 s for the keys ahead, and the quit then found nothing unsaved and ended the
     editor, the `a` lost without a word. It asks instead, and says why."""
 
+    # The `a` is on its way until the test lets it go, after the question: held a fixed 6 s,
+    # one more than the keys wait, a loaded machine took that second over the wait's own end
+    # and the `a` arrived first.
+    let_go = asyncio.Event()
+
     async def slow_key(self, event):  # type: ignore[no-untyped-def]
         if event.key == "a":
-            await asyncio.sleep(6.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(let_go.wait(), 240)
 
     monkeypatch.setattr(MainScreen, "on_key", slow_key, raising=False)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await app.panels_ready.wait()
-        await until(lambda: app.focused is app.query_one(ToolTable), "the table focused")
-        await burst(app, [("a", "a"), ("ctrl+q", None)])
-        await until(lambda: not app.is_running or app.screen.id == "confirm-quit",
-                    "a question before quitting, or the editor gone")
-        assert app.is_running, "ctrl+q quit with the `a` typed before it still on its way"
-        await until(lambda: "Keys typed before ctrl+q have not reached policy.json yet"
-                    in " ".join(screen_text(app).split()), "the question saying why it asks")
+        try:
+            await ready(pilot)
+            await app.panels_ready.wait()
+            await until(lambda: app.focused is app.query_one(ToolTable), "the table focused")
+            await burst(app, [("a", "a"), ("ctrl+q", None)])
+            await until(lambda: not app.is_running or app.screen.id == "confirm-quit",
+                        "a question before quitting, or the editor gone")
+            assert app.is_running, "ctrl+q quit with the `a` typed before it still on its way"
+            await until(lambda: "Keys typed before ctrl+q have not reached policy.json yet"
+                        in " ".join(screen_text(app).split()), "the question saying why it asks")
+        finally:
+            let_go.set()
         await pilot.press("escape")
         await settled(pilot)
         assert app.is_running
@@ -403,21 +415,34 @@ async def test_ctrl_q_behind_a_save_slower_than_ten_seconds_waits_for_it_and_qui
 # ----- keys typed while the policy is read ---------------------------------------------------
 
 
+# The gates of `_policy_read_waits` not let go yet: each is let go as its test ends, however it
+# ends, so that no reading is left waiting in its thread.
+_held_reads: list[threading.Event] = []
+
+
+@pytest.fixture(autouse=True)
+def _held_policy_reads_let_go() -> Iterator[None]:
+    yield
+    while _held_reads:
+        _held_reads.pop().set()
+
+
 def _policy_read_waits(monkeypatch: pytest.MonkeyPatch, *, fails: bool = False):  # type: ignore[no-untyped-def]
     """Hold the reading of the policy (a worker thread) until the returned event is set, so that
     the rows are on screen and the policy not yet read, as for the first fraction of a second
-    of every start; with `fails`, reading it then fails."""
-    import threading
-
+    of every start; with `fails`, reading it then fails. Held until the test lets it go (up to
+    240 s): held 10 s, a test on a busy machine still looking at the keys held for the policy
+    found it read."""
     from policytui.tui import startup
 
     gate = threading.Event()
     gate.reads = 0  # type: ignore[attr-defined]
+    _held_reads.append(gate)
     read = startup.open_state
 
     def slow_open_state(*args, **kwargs):  # type: ignore[no-untyped-def]
         gate.reads += 1  # type: ignore[attr-defined]
-        gate.wait(10)
+        gate.wait(240)
         if fails:
             raise OSError("the policy file could not be read")
         return read(*args, **kwargs)
@@ -529,8 +554,9 @@ async def test_ctrl_q_alone_while_the_policy_is_read_quits_at_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from policytui.tui import key_order
 
-    # A ctrl+q that waited for the policy would wait until it is read (the gate's 10 s), not
-    # go on after the usual LONGEST_WAIT: the policy read then says it waited.
+    # A ctrl+q that waited for the policy would wait until it is read (the gate is let go only
+    # once the test ends), not go on after the usual LONGEST_WAIT: the policy read then says it
+    # waited.
     monkeypatch.setattr(key_order, "LONGEST_WAIT", 120.0)
     gate = _policy_read_waits(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
@@ -545,8 +571,6 @@ async def test_ctrl_q_alone_while_the_policy_is_read_quits_at_once(
 
 
 async def test_an_editing_key_while_the_server_starts_says_it_does_nothing_yet(tmp_path: Path) -> None:
-    import threading
-
     started = threading.Event()
     asked = threading.Event()
 
