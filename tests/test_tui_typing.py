@@ -49,7 +49,8 @@ async def settled(pilot) -> None:  # type: ignore[no-untyped-def]
                 return
         assert time.monotonic() < deadline, (
             f"waited 30 s for the keys to take effect: held {order.held}, early {order.early}, "
-            f"dialog {order.dialog}, workers {list(app.workers)}")
+            f"dialog {order.dialog}, settling {len(order.settling)}, ahead {len(order.ahead)}, "
+            f"check armed {order.waiting}, workers {list(app.workers)}")
         await asyncio.sleep(0.02)
 
 
