@@ -49,7 +49,7 @@ def _one_sentence(stderr: str, command: str) -> str:
 
 @pytest.mark.parametrize(
     "url, words",
-    [("mysql://db", "--state wants memory://, sqlite:///PATH or redis://HOST:PORT/DB, not a mysql:// URL."), ("redis://localhost:99999/0", "port must be a number"), ("memory://now", "memory://"),
+    [("mysql://db", "not a mysql:// URL."), ("redis://localhost:99999/0", "port must be a number"), ("memory://now", "memory://"),
      # A scheme mistyped is named with the one meant (before, only the list of forms).
      ("sqlit:///var/lib/state.sqlite", "not a sqlit:// URL; did you mean sqlite://?"),
      ("sqlite3:///var/lib/state.sqlite", "not a sqlite3:// URL; did you mean sqlite://?"),
@@ -70,6 +70,24 @@ def test_a_bad_state_url_is_a_usage_error(policy: Path, tmp_path: Path, url: str
         done = cli(command, "--state", url)
         assert done.returncode == 2
         assert words in _one_sentence(done.stderr, command)
+
+
+@pytest.mark.parametrize("url, shown", [("foo://x", "not a foo:// URL."), ("state.sqlite", "not 'state.sqlite'.")])
+def test_a_bad_state_url_names_only_the_stores_the_command_takes(policy: Path, tmp_path: Path, url: str, shown: str) -> None:
+    # The gateway keeps its state in memory on memory://; approvals and counters read another
+    # process's store and refuse memory://, so their list leaves it out (before, it was there).
+    _, stderr = _gateway(policy, tmp_path, "--state", url)
+    assert _one_sentence(stderr, "gateway") == (
+        f"policytui gateway: --state wants memory://, sqlite:///PATH or redis://HOST:PORT/DB, {shown}")
+    for command in ("approvals", "counters"):
+        done = cli(command, "--state", url)
+        assert done.returncode == 2
+        assert _one_sentence(done.stderr, command) == (
+            f"policytui {command}: --state wants sqlite:///PATH or redis://HOST:PORT/DB, {shown}")
+    # A scheme near memory is not offered to a command that refuses it.
+    done = cli("counters", "--state", "memroy://")
+    assert _one_sentence(done.stderr, "counters") == (
+        "policytui counters: --state wants sqlite:///PATH or redis://HOST:PORT/DB, not a memroy:// URL.")
 
 
 def test_a_state_file_that_cannot_be_created_stops_the_start(policy: Path, tmp_path: Path) -> None:

@@ -115,7 +115,7 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
                 return 1
             return None  # $POLICYTUI_STATE before any gateway used it: nothing to show or create
     try:
-        store = open_store(args.state, state_dir)
+        store = open_store(args.state, state_dir, shared=True)
         store.check()
     except StateURLError as exc:
         raise UsageError(str(exc)) from None

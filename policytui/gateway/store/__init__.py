@@ -37,6 +37,8 @@ from policytui.gateway.store.base import (
 STATE_ENV = "POLICYTUI_STATE"
 STATE_FILE = "state.sqlite"
 URL_FORMS = "memory://, sqlite:///PATH or redis://HOST:PORT/DB"
+# The stores another process can read (`approvals`, `counters`): memory:// is one gateway's own.
+SHARED_URL_FORMS = "sqlite:///PATH or redis://HOST:PORT/DB"
 
 __all__ = [
     "NOTHING_RESERVED",
@@ -121,8 +123,13 @@ def describe_url(url: str) -> str:
     return url
 
 
-def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateStore:
-    """Open the store `url` names (None: `$POLICYTUI_STATE`, else SQLite in `state_dir`)."""
+def open_store(url: str | None, state_dir: Path, *, policy: str = "", shared: bool = False) -> StateStore:
+    """Open the store `url` names (None: `$POLICYTUI_STATE`, else SQLite in `state_dir`).
+
+    `shared`: for a command that reads a gateway's store from outside it, which a memory://
+    store never is; a URL that is none of the forms names only the ones that command takes."""
+    forms, schemes = (SHARED_URL_FORMS, ["sqlite", "redis", "rediss"]) if shared else (
+        URL_FORMS, ["memory", "sqlite", "redis", "rediss"])
     from_env = os.environ.get(STATE_ENV) or None
     url = _with_password_of(url, from_env) if url else from_env
     if url is None:
@@ -131,7 +138,7 @@ def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateSt
         return SQLiteStore(state_dir / STATE_FILE, policy=policy)
     if "://" not in url:
         shown = "that value" if "@" in url else repr(url)  # it may hold a password
-        raise StateURLError(f"--state wants {URL_FORMS}, not {shown}")
+        raise StateURLError(f"--state wants {forms}, not {shown}")
     scheme = url.split("://", 1)[0].lower()
     if scheme == "memory":
         from policytui.gateway.store.memory import MemoryStore
@@ -147,13 +154,13 @@ def open_store(url: str | None, state_dir: Path, *, policy: str = "") -> StateSt
         return _redis(url, policy)
     import difflib
 
-    close = difflib.get_close_matches(scheme, ["memory", "sqlite", "redis", "rediss"], n=1)
+    close = difflib.get_close_matches(scheme, schemes, n=1)
     hint = f"; did you mean {close[0]}://?" if close else ""
     from policytui.textsafe import visible
 
     # The URL may come from $POLICYTUI_STATE, set who knows where: its bytes are shown, not
     # sent to the terminal to act on.
-    raise StateURLError(f"--state wants {URL_FORMS}, not a {visible(scheme)}:// URL{hint}")
+    raise StateURLError(f"--state wants {forms}, not a {visible(scheme)}:// URL{hint}")
 
 
 def sqlite_file(url: str) -> Path:
