@@ -12,6 +12,31 @@ MISBEHAVING = Path(__file__).resolve().parent / "servers" / "misbehaving"
 PYTHON = sys.executable
 
 
+# What the real docker CLI says on standard error, and its exit code, when it cannot use the
+# daemon: none running, and one whose socket refuses the user (not in the docker group).
+DOCKER_STOPPED = ("docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+                  "Is the docker daemon running?", 125)
+DOCKER_DENIED = ("docker: permission denied while trying to connect to the Docker daemon socket at "
+                 "unix:///var/run/docker.sock: Head \"http://%2Fvar%2Frun%2Fdocker.sock/_ping\": dial unix "
+                 "/var/run/docker.sock: connect: permission denied.\nSee 'docker run --help'.", 1)
+
+
+def fake_docker(folder: Path, behaviour: tuple[str, int]) -> Path:
+    """A folder, for PATH, with a `docker` that prints `behaviour`'s lines on standard error
+    and exits with its code, as the real CLI does when it cannot use the daemon."""
+    message, code = behaviour
+    folder.mkdir()
+    docker = folder / "docker"
+    printed = "".join(f"echo {_sh_quoted(line)} >&2\n" for line in message.splitlines())
+    docker.write_text(f"#!/bin/sh\n{printed}exit {code}\n")
+    docker.chmod(0o755)
+    return folder
+
+
+def _sh_quoted(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 def script(name: str) -> list[str]:
     """The command line that runs one of the misbehaving servers."""
     return [PYTHON, str(MISBEHAVING / name)]

@@ -15,7 +15,16 @@ import uuid
 from pathlib import Path
 
 import pytest
-from discovery_support import MISBEHAVING, PYTHON, assert_all_gone, pids_in, script
+from discovery_support import (
+    DOCKER_DENIED,
+    DOCKER_STOPPED,
+    MISBEHAVING,
+    PYTHON,
+    assert_all_gone,
+    fake_docker,
+    pids_in,
+    script,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICYTUI = str(Path(sys.executable).parent / "policytui")
@@ -171,20 +180,8 @@ def test_a_policy_file_given_as_the_server_says_to_use_policy(tmp_path: Path) ->
     assert result.returncode == 2 and "--from" not in result.stderr, result.stderr
 
 
-def _stopped_docker(folder: Path) -> Path:
-    """A `docker` that behaves like the real CLI without its daemon."""
-    folder.mkdir()
-    docker = folder / "docker"
-    docker.write_text(
-        "#!/bin/sh\necho 'docker: Cannot connect to the Docker daemon at "
-        "unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 125\n"
-    )
-    docker.chmod(0o755)
-    return folder
-
-
 def test_snapshot_of_kestra_without_docker_falls_back_and_mentions_offline(tmp_path: Path) -> None:
-    path = f"{_stopped_docker(tmp_path / 'bin')}:/usr/bin:/bin"
+    path = f"{fake_docker(tmp_path / 'bin', DOCKER_STOPPED)}:/usr/bin:/bin"
     result = run("snapshot", "kestra", "-o", "k.json", cwd=tmp_path, env={"PATH": path})
     assert result.returncode == 0, result.stderr
     assert "Docker is not running here" in result.stderr
@@ -195,6 +192,22 @@ def test_snapshot_of_kestra_without_docker_falls_back_and_mentions_offline(tmp_p
     # The file says it is the built-in snapshot standing in, and why.
     assert document["source"]["offline"].startswith("Docker is not running here")
     assert document["source"]["file"].endswith("kestra.json")
+
+
+DENIED_REASON = ("Docker is installed, but this user may not use its daemon (permission denied on its socket): "
+                 "add the user to the docker group, or run with access to the socket.")
+
+
+def test_tools_of_kestra_where_the_docker_daemon_refuses_the_user_says_so(tmp_path: Path) -> None:
+    # The daemon runs; its socket refuses a user outside the docker group (before, this was
+    # "Docker is not running here", which sent the user to start what already ran).
+    path = f"{fake_docker(tmp_path / 'bin', DOCKER_DENIED)}:/usr/bin:/bin"
+    result = run("tools", "kestra", cwd=tmp_path, env={"PATH": path})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == f"Offline snapshot, not the live server: {DENIED_REASON}"
+    assert result.stdout.startswith("kestra - 39 tools via snapshot")
+    listed = json.loads(run("tools", "kestra", "--json", cwd=tmp_path, env={"PATH": path}).stdout)
+    assert listed["offline"] is True and listed["offlineReason"] == DENIED_REASON
 
 
 def test_a_snapshot_of_the_built_in_kestra_tools_keeps_the_server_name(tmp_path: Path) -> None:

@@ -82,3 +82,25 @@ def test_offline_snapshot_is_offered_for_catalogue_servers() -> None:
     assert offline is not None
     listing = offline()
     assert listing.offline_reason and len(listing.tools) > 20
+
+
+async def test_connect_to_kestra_where_the_docker_daemon_refuses_the_user_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`connect kestra` with a docker whose daemon's socket refuses the user: the editor opens
+    on the recorded tools, and its OFFLINE banner says what to do (before, "Docker is not
+    running here")."""
+    from discovery_support import DOCKER_DENIED, fake_docker
+
+    monkeypatch.setenv("PATH", f"{fake_docker(tmp_path / 'bin', DOCKER_DENIED)}:/usr/bin:/bin")
+    spec = resolve_target("kestra")
+    load, offline = _loaders(spec, offline=False, timeout=30)
+    app = make_app(policy_path=tmp_path / "policy.json", load_listing=load, load_offline=offline,
+                   target_label=spec.describe())
+    async with app.run_test(size=(200, 30)) as pilot:
+        await app.loaded.wait()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        banner = str(app.offline_notice)
+    assert banner.startswith("OFFLINE Docker is installed, but this user may not use its daemon "
+                             "(permission denied on its socket): add the user to the docker group"), banner

@@ -224,7 +224,14 @@ def offline_reason(error: DiscoveryError, spec: ServerSpec) -> str:
     if spec.command == "docker":
         if "not found on PATH" in error.message:
             return "Docker is not installed here ('docker' was not found on PATH)."
-        if "docker daemon" in tail.lower():
+        lowered = tail.lower()
+        # The daemon runs, but its socket refuses this user: "permission denied while trying to
+        # connect to the Docker daemon socket at unix:///var/run/docker.sock". Saying Docker is
+        # not running would send the user to start what already runs.
+        if "permission denied" in lowered and "docker daemon" in lowered:
+            return ("Docker is installed, but this user may not use its daemon (permission denied on its "
+                    "socket): add the user to the docker group, or run with access to the socket.")
+        if "docker daemon" in lowered:
             return "Docker is not running here (the docker command cannot reach a Docker daemon)."
     last = tail.splitlines()[-1].strip() if tail else ""
     return error.message + (f" Its last line on stderr: {last}" if last else "")
