@@ -291,6 +291,21 @@ def test_json_answers_an_unknown_id_with_the_same_object(tmp_path: Path, action:
     assert (text.returncode, text.stdout, text.stderr) == (1, "", said)
 
 
+def test_show_json_answers_an_unknown_id_with_one_object(tmp_path: Path) -> None:
+    """`show ID --json` for an id no call has prints one object (`found` false), as `approve
+    --json` does; before, it printed nothing on standard output, which a script's JSON reader
+    took for an empty string. The sentence still goes to standard error, and the exit code is 1."""
+    (tmp_path / "state").mkdir()
+    unknown = "0123456789ab"
+    shown = approvals(tmp_path, "show", unknown, "--json")
+    said = f"policytui approvals: no call is waiting with id {unknown}.\n"
+    assert (shown.returncode, shown.stderr) == (1, said), shown
+    assert json.loads(shown.stdout) == {"id": unknown, "found": False, "decision": None, "result": None,
+                                        "message": f"No call is waiting with id {unknown}."}
+    text = approvals(tmp_path, "show", unknown)
+    assert (text.returncode, text.stdout, text.stderr) == (1, "", said)
+
+
 async def test_json_says_what_was_decided_and_what_became_of_the_call(tmp_path: Path) -> None:
     """`approve --json` prints one JSON object whatever happened (`done` as the exit code says,
     the sentence as `message`), and `show --json` has the decision and what became of the call,
@@ -303,6 +318,7 @@ async def test_json_says_what_was_decided_and_what_became_of_the_call(tmp_path: 
         await gw.send(delete(6, "b"))
         held = await until_waiting(tmp_path, {"a", "b"})
         before = json.loads((await asyncio.to_thread(approvals, tmp_path, "show", held["a"], "--json")).stdout)
+        assert before["found"] is True and before["id"] == held["a"]
         assert before["decision"] is None and before["result"] is None and before["seconds_left"] > 0
         first = await asyncio.to_thread(approvals, tmp_path, "approve", held["a"], "--json", user="alice")
         second = await asyncio.to_thread(approvals, tmp_path, "approve", held["b"], "--json", user="alice")

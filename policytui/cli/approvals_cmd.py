@@ -232,14 +232,23 @@ def _act(args: argparse.Namespace, queue: Any, store_read: str) -> int:
 
 
 def _show(args: argparse.Namespace, queue: Any) -> int:
-    from policytui.gateway.approvals import WITHDRAWN, WITHDRAWN_BY_STOP
+    from policytui.gateway.approvals import WITHDRAWN, WITHDRAWN_BY_STOP, ApprovalError
     from policytui.textsafe import visible
 
-    request = queue.get(args.id)
+    try:
+        request = queue.get(args.id)
+    except ApprovalError as exc:  # no such call: still one object, as approve and reject print
+        if not args.json:
+            raise
+        sentence = _sentence(str(exc)[:1].upper() + str(exc)[1:])
+        _out(json.dumps({"id": args.id, "found": False, "decision": None, "result": None, "message": sentence},
+                        ensure_ascii=True, indent=2))
+        print(f"policytui approvals: {exc}.", file=sys.stderr)
+        return 1
     if args.json:
         # Whole, whatever its size: JSON is for programs (ASCII only, as for `list`). With what
         # was decided and what became of the call, as the text says.
-        data = dict(request.to_json())
+        data = {"found": True, **request.to_json()}
         decided, result = queue.decision(args.id), queue.result(args.id)
         data["decision"] = None if decided is None else {"outcome": decided.outcome, "by": decided.by or None}
         data["result"] = None if result is None else {"outcome": result.outcome, "reason": result.reason or None}
