@@ -437,40 +437,27 @@ def test_a_name_listed_twice_with_two_definitions_is_drift() -> None:
     assert pins.visible({"tools": [good]})["tools"] == [good] and pins.drift("a") is None
 
 
-def test_pinning_over_http(tmp_path: Path) -> None:
-    """The same rug pull, with the agent on streamable HTTP (the SDK's server side)."""
-    import re
+def test_pinning_over_http(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same rug pull, with the agent on streamable HTTP (the SDK's server side); ctrl+c
+    (SIGINT) then ends the gateway with 130."""
     import signal
-    import subprocess
-    import time
 
     import httpx2
+    from gateway_support import start_http_gateway, stop
     from mcp.client.streamable_http import streamable_http_client
 
     policy = _approve(tmp_path, pin_setting=True)
     log = tmp_path / "http-gateway.log"
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "policytui", "gateway", "--policy", str(policy), "--listen", "127.0.0.1:0",
-            "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"), "--log", str(log),
-            "--", *script("rug_pull.py"),
-        ],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "RUG_PULL_DESCRIPTION": REWRITTEN},
-    )
+    monkeypatch.setenv("RUG_PULL_DESCRIPTION", REWRITTEN)  # the server started behind the gateway
+    gateway = start_http_gateway(
+        ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl")],
+        script("rug_pull.py"), log)
     try:
-        url = None
-        deadline = time.monotonic() + 60
-        while url is None and time.monotonic() < deadline:
-            found = re.search(r"at (http://127\.0\.0\.1:\d+/mcp)", log.read_text(encoding="utf-8") if log.exists() else "")
-            url = found.group(1) if found else None
-            assert process.poll() is None, "the gateway exited"
-            time.sleep(0.05)
-        assert url is not None, "the gateway did not start listening"
 
         async def run() -> None:
             http = httpx2.AsyncClient(timeout=httpx2.Timeout(60))
-            async with http, Client(streamable_http_client(url, http_client=http), mode="legacy", read_timeout_seconds=60) as client:
+            async with http, Client(streamable_http_client(gateway.url, http_client=http), mode="legacy",
+                                    read_timeout_seconds=60) as client:
                 assert [t.name for t in (await client.list_tools()).tools] == ["get_time"]
                 denied = await client.call_tool("fetch_page", {"url": "x"})
                 assert denied.is_error is True
@@ -478,12 +465,11 @@ def test_pinning_over_http(tmp_path: Path) -> None:
 
         anyio.run(run)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        finally:
-            if process.poll() is None:
-                process.kill()
+        code = stop(gateway.process, signal.SIGINT)
+    # A gateway still running 20 s after ctrl+c is killed by `stop` (-9): the failure then
+    # shows what it logged and wrote on standard error.
+    stderr = log.with_name(log.name + ".stderr").read_text(encoding="utf-8", errors="replace")
+    assert code == 130, (code, log.read_text(encoding="utf-8")[-3000:], stderr[-3000:])
     assert any(line.get("drift") for line in _audit(tmp_path))
 
 
