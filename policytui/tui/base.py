@@ -248,10 +248,10 @@ class EditorBase(App[int]):
         marked = len(table.marked)
 
         # What the policy is (file, unsaved edits, default, validity) matters most: the
-        # server's part gives way first on a narrow terminal (the tool count, the transport,
-        # the version, the end of its name, then the name), so the policy's part stays whole.
-        # The server is named by what it reported and how it is reached (`Kestra MCP 1.30.0 ·
-        # stdio`), so that goes last. Only when the policy's part cannot fit even alone is it
+        # server's part gives way first on a narrow terminal (its version, the transport, the
+        # end of its name, the tool count, then the name: how many tools there are, and how many
+        # the filter shows, say more while editing than how the server is reached), so the
+        # policy's part stays whole. Only when the policy's part cannot fit even alone is it
         # shortened: the file name first, then the words after the marks (`●`, `✓`, `!`, `✗`).
         def policy_part(short: bool, name_room: int | None = None, unsaved: bool = False) -> Text:
             part = Text()
@@ -305,13 +305,11 @@ class EditorBase(App[int]):
         widest = policy_part(short=False, unsaved=True)
         room = width - 1 - cell_len(separator) - widest.cell_len  # for the server's part
         server: Text | None = None
-        for drop in ("", "tools", "transport", "version"):
-            if drop == "tools":
-                tools = ""
+        for drop in ("", "version", "transport"):
+            if drop == "version":
+                version = ""
             elif drop == "transport":
                 transport = ""
-            elif drop == "version":
-                version = ""
             if cell_len(name + version + transport + tools) + counts.cell_len <= room:
                 server = Text.assemble((name, "bold"), version, transport + tools, counts)
                 break
