@@ -27,7 +27,7 @@ from audit_support import outcome_lines, sent_lines
 
 from policytui.gateway.audit import args_digest
 from policytui.gateway.enforcer import STOPPED_BEFORE_SENDING
-from policytui.gateway.relay import _FLUSH_STALL_SECONDS, _MAX_IN_PROGRESS
+from policytui.gateway.relay import _FLUSH_STALL_SECONDS
 
 pytestmark = [pytest.mark.servers]
 
@@ -149,77 +149,25 @@ def test_a_client_that_does_not_read_stops_the_gateway_taking_its_calls(tmp_path
         # The stall itself: the client's writes wait for the gateway, which forwards nothing
         # more. How many calls went through first is the pipes' and the server's read-ahead,
         # which depends on how fast the server answered them on a loaded machine (a few
-        # hundred alone, 6,100 seen with other tests running before the gateway also bounded the
-        # requests in progress, `_MAX_IN_PROGRESS`); never all of them.
+        # hundred alone, 6,100 seen with other tests running); never all of them.
         assert stalled is not None, "the gateway went on taking calls nobody reads the answers of"
         assert 0 < stalled <= CALLS // 2, stalled  # before: all 20,000
         assert client.written < CALLS  # the client's writes wait for the gateway
         sent, done = client.audited()
         assert len(sent) == stalled and len(done) == stalled  # every call the server received is audited
 
-        every_call_answered_once(client)
-
-
-def every_call_answered_once(client: Client) -> None:
-    """The client reads now, to the end of the output: one answer for each call it wrote, each
-    received by the server, run and audited once."""
-    answers: dict[int, dict[str, Any]] = {}
-    assert client.process.stdout is not None
-    for line in client.process.stdout:
-        message = json.loads(line)
-        assert message["id"] not in answers
-        answers[message["id"]] = message
-    assert client.process.wait(timeout=60) == 0
+        answers: dict[int, dict[str, Any]] = {}
+        assert client.process.stdout is not None
+        for line in client.process.stdout:  # the client reads now, to the end of the output
+            message = json.loads(line)
+            assert message["id"] not in answers
+            answers[message["id"]] = message
+        assert client.process.wait(timeout=60) == 0
     assert sorted(answers) == list(range(1, CALLS + 1))
     assert all(MESSAGE in json.dumps(answer["result"]) for answer in answers.values())
     assert client.received() == CALLS
     sent, done = client.audited()
     assert len(sent) == CALLS and [a["upstream"] for a in done] == ["ok"] * CALLS
-
-
-def _server(tmp: Path) -> int:
-    """The process id of the server the gateway of `tmp` started (`python tee_stdin.py
-    RECEIVED ...`, RECEIVED that test's own file), found by its command line (Linux)."""
-    mine = [str(TEE), str(tmp / "received.bin")]
-    for entry in Path("/proc").iterdir():
-        try:
-            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue  # gone meanwhile, or not a process
-        if argv[1:3] == mine:  # not the gateway, whose command line names them further on
-            return int(entry.name)
-    raise AssertionError("the gateway's server is not running")
-
-
-def _stop(pid: int) -> None:
-    """SIGSTOP, and wait until the process is stopped (its state `T`)."""
-    os.kill(pid, signal.SIGSTOP)
-    deadline = time.monotonic() + 30
-    while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
-        assert time.monotonic() < deadline, "the server did not stop"
-        time.sleep(0.01)
-
-
-def test_a_server_slow_to_answer_does_not_let_a_client_that_does_not_read_have_every_call_taken(
-        tmp_path: Path, everything: Path) -> None:
-    """While the server answers nothing (stopped, as a busy one is for a while), a client that
-    reads nothing has at most `_MAX_IN_PROGRESS` of its calls taken: its other writes wait.
-    Once the server goes on and the client reads, every call is received, run, audited and
-    answered once. Before, no answer held the gateway back: it took and forwarded all 20,000
-    calls, and held all their answers once the server sent them (under load a slow server
-    did the same to the signal test below, which found no call left unread)."""
-    with gateway(tmp_path, everything) as client:
-        server = _server(tmp_path)
-        _stop(server)
-        try:
-            client.writer.start()
-            assert client.settled() is not None, "the gateway went on taking calls"
-            sent, _ = client.audited()
-            assert 0 < len(sent) <= _MAX_IN_PROGRESS, len(sent)
-            assert client.written < CALLS  # before: 20,000, the client's input closed
-        finally:
-            os.kill(server, signal.SIGCONT)
-        every_call_answered_once(client)
 
 
 def test_a_client_that_reads_slowly_after_its_input_ends_gets_every_answer_whole(
@@ -301,9 +249,6 @@ def test_a_signal_stops_a_gateway_whose_client_does_not_read(tmp_path: Path, eve
             "name": "trigger-long-running-operation", "arguments": {"duration": 60, "steps": 60}}})
         client.writer.start()
         assert client.settled() is not None
-        # The gateway stopped taking calls, some still waiting in it (before, a server slow to
-        # answer under load let it take all 20,000, and nothing was left unread to audit).
-        assert client.written < CALLS
         client.process.send_signal(signal.SIGTERM)
         started = time.monotonic()
         assert client.process.wait(timeout=20) == 0

@@ -140,11 +140,6 @@ META_FIELD_NAMES = {"progress_token": "progressToken"}
 # Bytes waiting to be taken by the client beyond which its lines are served the ordinary way,
 # which waits for the client to read before answering more.
 _WRITE_BACKLOG = 1 << 16
-# Requests of one stdio client in progress beyond which nothing more is read from it until one
-# ends: the backlog above bounds the answers once they come, this the answers still owed. A
-# server slow to answer (busy, paused) otherwise let a client that reads nothing have every
-# call it wrote taken and forwarded, and all their answers held once they came.
-_MAX_IN_PROGRESS = 1024
 # Once its input has ended and every request is answered, how long a client may take none of
 # the answers still waiting in the gateway's buffer before they are given up (serving ends,
 # and the process with it).
@@ -461,8 +456,6 @@ class StdioRelay:
                 async for line in feed.lines():
                     if self._client_gone():
                         break  # nobody reads the answers: nothing more is forwarded or charged
-                    if self._too_many_in_progress():
-                        await self._progress_room()
                     if line.strip(b" \t\r"):
                         await self._receive(line)
                     if self._out is not None and self._out.get_write_buffer_size() > _WRITE_BACKLOG:
@@ -506,18 +499,6 @@ class StdioRelay:
             if tasks:
                 with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                     await asyncio.gather(*tasks, return_exceptions=True)
-
-    def _too_many_in_progress(self) -> bool:
-        """Whether the client has as many requests in progress as it may have before more of
-        its lines are read. Not while the gateway waits for the client's answer to a request of
-        its own (a server's sampling or elicitation): that answer is among the lines."""
-        return len(self._inflight) >= _MAX_IN_PROGRESS and not self._outbound
-
-    async def _progress_room(self) -> None:
-        """Wait until a request in progress has ended (or the client is gone). An inline call
-        has no task to wait for: it leaves `_inflight` when it is answered."""
-        while self._too_many_in_progress() and not self._client_gone():
-            await asyncio.sleep(0.01)
 
     def _audit_unread(self, lines: list[bytes]) -> None:
         """Lines taken from the client's pipe that serving ends before reaching (it was
@@ -683,8 +664,8 @@ class StdioRelay:
             return False
         if not line.strip(b" \t\r"):
             return True
-        if self._out is None or self._out.get_write_buffer_size() > _WRITE_BACKLOG or self._too_many_in_progress():
-            return False  # the ordinary way waits for the client to read, or a request to end
+        if self._out is None or self._out.get_write_buffer_size() > _WRITE_BACKLOG:
+            return False  # the ordinary way waits for the client to read
         try:
             message = wire.parse(line)
         except wire.Refusal:
