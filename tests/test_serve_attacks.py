@@ -353,28 +353,36 @@ async def test_connections_that_never_show_the_token_cannot_fill_the_servers_mem
         await websocket.close()
 
 
-def test_stopping_serve_right_after_a_reload_ends_it_at_once(
+def test_stopping_serve_while_a_page_waits_for_the_editor_ends_it_at_once(
     chromium: Any, tmp_path: Path,
 ) -> None:
-    """A reloaded page's websocket waits for the editor before it to end. ctrl+c just then:
-    serve starts no editor for it, and so ends within a second or two, not after its own wait
-    for open connections (10 s) and a stop of the editor it started meanwhile (22 s)."""
+    """A page's websocket that waits for the editor before it to end (a reload's, or a second
+    tab's) when ctrl+c comes: serve starts no editor for it, and so ends within a second or two,
+    not after its own wait for open connections (10 s) and a stop of the editor it started
+    meanwhile. The first tab's editor is running until the stop, so the second tab's websocket
+    is sure to be waiting (a page closed just before could have freed the file already)."""
+    from serve_support import BrowserScreen, table_row
+
     served = Served(["kestra", "--offline", "--policy", str(tmp_path / "policy.json"),
                      "--no-open"], cwd=tmp_path, env={"HOME": str(tmp_path)})
     try:
-        context = chromium.new_context()
+        context = chromium.new_context(viewport={"width": 1200, "height": 800})
         page = context.new_page()
+        screen = BrowserScreen(page)
         assert page.goto(served.url).status == 200
-        editor = page.url
-        page.close()
-        again = context.new_page()
-        assert again.goto(editor).status == 200
+        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+        tab = context.new_page()
+        waiting = BrowserScreen(tab)
+        assert tab.goto(served.url).status == 200
+        waiting.wait_for_sockets(1, "the second tab's connection")
         started = time.monotonic()
         served.process.send_signal(signal.SIGINT)
         served.process.wait(timeout=30)
         took = time.monotonic() - started
+        served.read_to_the_end()
         assert took < 6, f"serve took {took:.1f} s to stop: {''.join(served.stderr)}"
         assert served.process.returncode == 130
+        assert not waiting.received, "an editor was started for the waiting tab"
     finally:
         served.stop()
 
