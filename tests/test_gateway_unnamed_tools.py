@@ -81,6 +81,59 @@ def test_tools_a_saved_policy_never_named_are_told_at_start_with_what_default_do
     assert _gateway_start(tmp_path, policy, server) == []
 
 
+def _without_approval_of(policy: Path, *names: str) -> None:
+    """Drop the approved definitions of `names` from the policy, their rules kept (a rule added
+    by hand, or a policy saved before its tools were approved)."""
+    document = json.loads(policy.read_text(encoding="utf-8"))
+    for name in names:
+        del document["x-policytui"]["fingerprints"][name]
+    policy.write_text(json.dumps(document), encoding="utf-8")
+
+
+def _listed_through_gateway(tmp: Path, policy: Path, server: list[str], *extra: str) -> set[str]:
+    """The tool names a client of the installed gateway is given."""
+    params = StdioServerParameters(
+        command=POLICYTUI, args=["gateway", "--policy", str(policy), "--state-dir", str(tmp / "state"), *extra,
+                                 "--", *server], cwd=str(tmp))
+
+    async def run() -> set[str]:
+        with open(tmp / "listing-stderr.txt", "w", encoding="utf-8") as errlog:  # noqa: ASYNC230 - opened once
+            async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=30) as client:
+                return {tool.name for tool in (await client.list_tools()).tools}
+
+    return anyio.run(run)
+
+
+def test_tools_with_a_rule_but_no_approved_definition_are_told_at_start_under_pinning(
+        tmp_path: Path, everything: Path) -> None:
+    """Under pinning, a tool the policy has a rule for but approves no definition of is hidden
+    and denied as an unnamed one is, yet the start line left it out, and pinning's own line
+    named it only at the first call. The start line now names it too, in the same line as the
+    unnamed tools, with the advice said once; pinning off, a rule is enough and nothing is said
+    of it."""
+    policy = _saved_without_the_capable_clients_tools(tmp_path, everything, "allow")
+    _without_approval_of(policy, "echo", "get-sum")
+    server = [str(everything), "stdio"]
+    [line] = _gateway_start(tmp_path, policy, server, "--pin")
+    assert line.endswith(
+        f" WARNING policy: 3 tools the server lists are not named in the policy and are hidden and denied by "
+        f'pinning: {NAMED}; 2 tools the policy has a rule for have no approved definition and are hidden and '
+        'denied by pinning: "echo" and "get-sum"; approve in `policytui connect` (key P) what should be served'), line
+    # What the line says is what a client is given: the five tools are not listed.
+    listed = _listed_through_gateway(tmp_path, policy, server, "--pin")
+    assert listed and not listed & {"echo", "get-sum", *ONLY_FOR_CAPABLE_CLIENTS}, listed
+    [line] = _gateway_start(tmp_path, policy, server)
+    assert "echo" not in line and line.endswith(f'"default": "allow": {NAMED}; give each a rule or hide it, or set '
+                                                '"default": "deny"'), line
+    document = json.loads(policy.read_text(encoding="utf-8"))
+    policy.write_text(json.dumps({**document, "hide": [*ONLY_FOR_CAPABLE_CLIENTS, "echo"]}), encoding="utf-8")
+    [line] = _gateway_start(tmp_path, policy, server, "--pin")
+    assert line.endswith(' WARNING policy: 1 tool the policy has a rule for has no approved definition and is '
+                         'hidden and denied by pinning: "get-sum"; approve in `policytui connect` (key P) what '
+                         'should be served'), line
+    assert _gateway_start(tmp_path, policy, server) == []
+
+
 # A credential the gateway's environment gives the server, which the server puts in a tool's name.
 TOKEN = "tok-9Qx7LmW2vR4zK8pD"
 

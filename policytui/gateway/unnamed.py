@@ -11,6 +11,11 @@ happens to them:
   only once a call makes the gateway list the tools; this one comes at start);
 - denied by `default: deny`: INFO, a shorter note, since that is what the author asked for.
 
+Under pinning the same line also names the tools the policy has a rule for but approves no
+definition of (a rule added by hand, or a policy saved before pinning kept fingerprints):
+pinning hides and denies them as it does the unnamed ones, and its own line names them only at
+the first call, while the author, having written a rule, expects them served.
+
 A tool the policy names is one with a rule under `tools`, one `hide` lists (`"*"` names every
 tool), or one whose definition it approves (`x-policytui.fingerprints`, which the editor writes
 for every tool it showed when the policy was saved). Where the policy holds approved
@@ -46,6 +51,9 @@ LINES_PER_WINDOW = 5
 NAMES_SHOWN = 20
 
 
+_APPROVE = "; approve in `policytui connect` (key P) what should be served"
+
+
 def _summed_up(untold: int, window: float) -> None:
     log.info("the server's tool list changed %d more times in the last %s s; the tools the policy does not "
              "name were not logged each time", untold, f"{window:g}")
@@ -76,17 +84,23 @@ class UnnamedTools:
 def unnamed_line(policy: Policy, entries: dict[str, Any], *, pinning: bool,
                  secrets: tuple[str, ...] = ()) -> tuple[int, str] | None:
     """The level and text of the line for a listing, or None when the policy names every tool
-    and, pinning off, none differs from its approved definition."""
+    and, pinning off, none differs from its approved definition, or, pinning on, every tool it
+    has a rule for and does not hide has an approved definition."""
     if policy.hide and "*" in policy.hide:
         return None  # every tool is hidden: none reaches an agent
     approved = approved_fingerprints(policy)
     named = set(policy.tools or ()) | set(policy.hide or ()) | set(approved)
     unnamed = sorted(name for name in entries if name not in named)
+    # A rule is no approval: under pinning a listed tool without an approved definition is
+    # hidden and denied whatever its rule says.
+    ruled_unapproved = sorted(
+        name for name in entries
+        if name in (policy.tools or {}) and name not in approved and not policy.is_hidden(name)) if pinning else []
     differ = [] if pinning else sorted(
         name for name, fingerprint in approved.items()
         if name in entries and not policy.is_hidden(name)
         and not fingerprint_matches(fingerprint, live_fingerprint(entries[name])))
-    if not unnamed and not differ:
+    if not unnamed and not differ and not ruled_unapproved:
         return None
     said = []
     level = logging.WARNING
@@ -94,7 +108,7 @@ def unnamed_line(policy: Policy, entries: dict[str, Any], *, pinning: bool,
         one = len(unnamed) == 1
         if pinning:
             fate = "hidden and denied by pinning"
-            advice = "; approve in `policytui connect` (key P) what should be served"
+            advice = "" if ruled_unapproved else _APPROVE
         elif policy.default == "allow":
             fate = 'allowed by its "default": "allow"'
             advice = '; give each a rule or hide it, or set "default": "deny"'
@@ -103,6 +117,11 @@ def unnamed_line(policy: Policy, entries: dict[str, Any], *, pinning: bool,
             level = logging.INFO if not differ else level
         said.append(f"{len(unnamed):,} tool{'' if one else 's'} the server lists {'is' if one else 'are'} "
                     f"not named in the policy and {'is' if one else 'are'} {fate}: {_names(unnamed, secrets)}{advice}")
+    if ruled_unapproved:
+        one = len(ruled_unapproved) == 1
+        said.append(f"{len(ruled_unapproved):,} tool{'' if one else 's'} the policy has a rule for "
+                    f"{'has' if one else 'have'} no approved definition and {'is' if one else 'are'} hidden and "
+                    f"denied by pinning: {_names(ruled_unapproved, secrets)}{_APPROVE}")
     if differ:
         one = len(differ) == 1
         said.append(f"{len(differ):,} tool{'' if one else 's'} differ{'s' if one else ''} from the definition "
