@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from state_support import RedisServer, cli, write_policy
+from state_support import RedisServer, cli, free_port, write_policy
 
 pytestmark = pytest.mark.usefixtures("one_window")
 
@@ -169,6 +169,56 @@ def test_a_state_file_named_that_is_not_there_is_said_not_shown_empty(tmp_path: 
         assert done.stderr == (f"policytui {command}: the state file {missing} does not exist; "
                                "give the --state the gateway was started with.\n")
     assert not missing.exists()
+
+
+# Every `--json` form that reads the state store, and the object each prints when it cannot.
+JSON_FORMS = [
+    (("approvals", "list"), {}),
+    (("approvals", "show", "abcdef0123456789"), {"id": "abcdef0123456789", "found": None, "decision": None,
+                                                 "result": None}),
+    (("approvals", "approve", "abcdef0123456789"), {"id": "abcdef0123456789", "asked": "approve", "done": False,
+                                                    "decision": None, "by": None, "mine": False, "result": None,
+                                                    "reason": None}),
+    (("approvals", "reject", "abcdef0123456789"), {"id": "abcdef0123456789", "asked": "reject", "done": False,
+                                                   "decision": None, "by": None, "mine": False, "result": None,
+                                                   "reason": None}),
+    (("counters",), {}),
+]
+
+
+def test_every_json_form_prints_one_object_when_the_store_cannot_be_read(tmp_path: Path) -> None:
+    """A Redis on a closed port, a state file in a folder that does not exist or is not
+    writable, a file where a folder must be, a file that is no database, a state folder that is
+    not there, a wrong --state: before, `--json` printed nothing on standard output, and a
+    script reading the answer as JSON failed on it. Now each prints exactly one object with the
+    sentence as `message` (the fields of show, approve and reject as nothing is known) and exits
+    as before; the text form keeps its one sentence on standard error and prints nothing."""
+    unwritable = tmp_path / "read-only"
+    unwritable.mkdir(mode=0o555)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a file where a folder would go")
+    not_a_database = tmp_path / "state.sqlite"
+    not_a_database.write_text("not a database, but long enough to be read as a header")
+    stores = [
+        (["--state", f"redis://127.0.0.1:{free_port()}/0"], 1),
+        (["--state", f"sqlite://{tmp_path}/no-such-folder/state.sqlite"], 1),
+        (["--state", f"sqlite://{unwritable}/state.sqlite"], 1),
+        (["--state", f"sqlite://{blocker}/state.sqlite"], 1),
+        (["--state", f"sqlite://{not_a_database}"], 1),
+        (["--state-dir", str(tmp_path / "no-such-state")], 1),
+        (["--state", "foo://x"], 2),
+    ]
+    for store, code in stores:
+        for form, fields in JSON_FORMS:
+            text = cli(*form, *store)
+            assert text.returncode == code and text.stdout == "", (form, store, text.stdout)
+            said = _one_sentence(text.stderr, form[0]).removeprefix(f"policytui {form[0]}: ")
+            done = cli(*form, *store, "--json")
+            assert done.returncode == code, (form, store, done.stdout, done.stderr)
+            assert _one_sentence(done.stderr, form[0]) == f"policytui {form[0]}: {said}"
+            answer = json.loads(done.stdout)
+            message = said if said.startswith(("redis:", "--")) else said[:1].upper() + said[1:]
+            assert answer == {**fields, "message": message}, (form, store)
 
 
 @pytest.mark.servers

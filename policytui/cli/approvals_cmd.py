@@ -86,9 +86,8 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
     if not url and args.state_dir and not state_dir.exists():
         # A folder named on purpose that is not there is a mistyped path more often than a
         # gateway that never ran: "nothing is waiting" would hide the calls that are.
-        print(f"policytui {command}: the state folder {visible(str(state_dir))} does not exist; "
-              "give the --state-dir the gateway was started with.", file=sys.stderr)
-        return 1
+        return failed(args, command, f"the state folder {visible(str(state_dir))} does not exist; "
+                      "give the --state-dir the gateway was started with.")
     if not url and not state_dir.is_dir():
         return None  # no gateway has run with this folder: nothing to show, nothing created
     if url and url.lower().startswith("sqlite://"):
@@ -103,16 +102,14 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
             while not ancestor.exists() and ancestor != ancestor.parent:
                 ancestor = ancestor.parent
             if not ancestor.is_dir():  # a file stands where a folder of the path must be
-                print(f"policytui {command}: cannot open the state file {visible(str(file))}: "
-                      f"{visible(str(ancestor))} is not a folder.", file=sys.stderr)
-                return 1
+                return failed(args, command, f"cannot open the state file {visible(str(file))}: "
+                              f"{visible(str(ancestor))} is not a folder.")
             if args.state:
                 # Named on purpose, as a --state-dir: the gateway creates its state file at
                 # start, so one that is not there is a mistyped path, and "nothing is waiting"
                 # would hide the calls that are.
-                print(f"policytui {command}: the state file {visible(str(file))} does not exist; "
-                      "give the --state the gateway was started with.", file=sys.stderr)
-                return 1
+                return failed(args, command, f"the state file {visible(str(file))} does not exist; "
+                              "give the --state the gateway was started with.")
             return None  # $POLICYTUI_STATE before any gateway used it: nothing to show or create
     try:
         store = open_store(args.state, state_dir, shared=True)
@@ -120,8 +117,7 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
     except StateURLError as exc:
         raise UsageError(str(exc)) from None
     except (StateConfigError, StateUnavailable) as exc:
-        print(f"policytui {command}: {_sentence(str(exc))}", file=sys.stderr)
-        return 1
+        return failed(args, command, _sentence(str(exc)))
     if store.description == "memory://":
         store.close()
         raise UsageError("memory:// state lives inside one gateway process; nothing else can read it")
@@ -130,6 +126,42 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
 
 def _sentence(text: str) -> str:
     return text if text.endswith((".", ")")) else text + "."
+
+
+def failed(args: argparse.Namespace, command: str, sentence: str, code: int = 1) -> int:
+    """Say why the command failed: the sentence on standard error after `policytui COMMAND: `,
+    and with `--json` also one JSON object on standard output (`failure_json`), so a script
+    reading the answer as JSON reads one whatever went wrong. Returns `code`."""
+    if getattr(args, "json", False):
+        _out(json.dumps(failure_json(args, sentence), ensure_ascii=True, indent=2))
+    print(f"policytui {command}: {sentence}", file=sys.stderr)
+    return code
+
+
+def failure_json(args: argparse.Namespace, sentence: str) -> dict[str, Any]:
+    """The one object `--json` prints when the command could not do what it was asked (the
+    store could not be read, a wrong command line): `message` is the sentence, begun with a
+    capital as a sentence of its own; `show`, `approve` and `reject` print their usual object
+    with nothing known (`found` null: whether a call has that ID could not be read; `done`
+    false). `list` and `counters`, which print an array when they succeed, print the object."""
+    first = sentence.split(" ", 1)[0]
+    message = sentence[:1].upper() + sentence[1:] if first.isalpha() and first.islower() else sentence
+    action = getattr(args, "action", None)
+    if action == "show":
+        return {"id": args.id, "found": None, "decision": None, "result": None, "message": message}
+    if action in ("approve", "reject"):
+        return {"id": args.id, "asked": action, "done": False, "decision": None, "by": None, "mine": False,
+                "result": None, "reason": None, "message": message}
+    return {"message": message}
+
+
+def said_in_json(args: argparse.Namespace, exc: Exception) -> None:
+    """Before a wrong command line (`UsageError`) leaves a `--json` command, the object that
+    says so: the sentence `policytui` writes on standard error, as one JSON object."""
+    from policytui.cli import sentence
+
+    if getattr(args, "json", False):
+        _out(json.dumps(failure_json(args, sentence(str(exc))), ensure_ascii=True, indent=2))
 
 
 def _out(text: str) -> None:
@@ -141,6 +173,16 @@ def _out(text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from policytui.cli import UsageError
+
+    try:
+        return _checked_run(args)
+    except UsageError as exc:
+        said_in_json(args, exc)
+        raise
+
+
+def _checked_run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
     from policytui.textsafe import visible
 
@@ -180,11 +222,9 @@ def _run(args: argparse.Namespace, store: Any) -> int:
     try:
         return _act(args, queue, _store_read(args, store))
     except ApprovalError as exc:
-        print(f"policytui approvals: {exc}.", file=sys.stderr)
-        return 1
+        return failed(args, "approvals", f"{exc}.")
     except StateUnavailable as exc:
-        print(f"policytui approvals: {_sentence(str(exc))}", file=sys.stderr)
-        return 1
+        return failed(args, "approvals", _sentence(str(exc)))
 
 
 def _store_read(args: argparse.Namespace, store: Any) -> str:

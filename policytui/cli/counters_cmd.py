@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -67,7 +66,18 @@ def _policy_file(key: str, wanted: str | None) -> Path | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policytui.cli.approvals_cmd import _out, _sentence, open_state
+    from policytui.cli import UsageError
+    from policytui.cli.approvals_cmd import said_in_json
+
+    try:
+        return _checked_run(args)
+    except UsageError as exc:
+        said_in_json(args, exc)
+        raise
+
+
+def _checked_run(args: argparse.Namespace) -> int:
+    from policytui.cli.approvals_cmd import _out, _sentence, failed, open_state
     from policytui.gateway.store import StateUnavailable
     from policytui.gateway.store.base import CounterUse
     from policytui.textsafe import a_few, visible
@@ -78,8 +88,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         uses = store.usage() if store is not None else []
     except StateUnavailable as exc:
-        print(f"policytui counters: {_sentence(str(exc))}", file=sys.stderr)
-        return 1
+        return failed(args, "counters", _sentence(str(exc)))
     finally:
         if store is not None:
             store.close()
