@@ -184,6 +184,33 @@ def test_a_key_in_the_path_of_a_url_written_without_its_scheme_never_reaches_a_r
     assert recorded == ["[redacted]"] * len(keyed) + kept
 
 
+def test_the_key_of_a_url_in_a_plainly_named_variable_never_reaches_the_log_or_a_recording(tmp_path: Path) -> None:
+    """The gateway's environment holds URLs under names that do not say secret, one with a key in
+    its path (`API=https://api.example.com/v1/<key>/x`), one with a token in its query
+    (`UPSTREAM_URL=...?region=eu-west-1&token=<token>`). Each whole value was a secret, but the
+    key alone was not: the server naming a tool after just the key had it written in the log's
+    line of tools the policy does not name, and an agent passing just the key or the token had
+    it recorded. The URL's key and token are the server's credentials now: starred in the log,
+    redacted in the recording; the query's ordinary value (`eu-west-1`) is neither."""
+    key, token = "xcMLHm0VHEdvV5Tt5yoEWhfa", "plain-query-value-4471"
+    recording = _record(tmp_path, [
+        {"url": "https://example.org/a", "note": f"as the server said: {key}"},
+        {"url": "https://example.org/b", "note": token},
+        {"url": "https://example.org/c", "note": "region eu-west-1"},
+    ], env={"API": f"https://api.example.com/v1/{key}/x",
+            "UPSTREAM_URL": f"https://upstream.example.com/feed?region=eu-west-1&token={token}",
+            "RUG_PULL_NEW_TOOL": f"export_{key}"})
+    log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+    [told] = [line for line in log.splitlines() if " policy: " in line]
+    assert '"export_***"' in told, told
+    text = recording.read_text(encoding="utf-8")
+    assert key not in log + text and token not in log + text
+    recorded = [json.loads(line)["arguments"]["note"] for line in text.splitlines()]
+    assert recorded == ["[redacted]", "[redacted]", "region eu-west-1"]
+    # The server got every call as sent: redacting is the recording's, never the call's.
+    assert (tmp_path / "server-calls.txt").read_text(encoding="utf-8").split().count("fetch_page") == 3
+
+
 def test_a_long_argument_is_recorded_without_delay(tmp_path: Path) -> None:
     """Looking for credentials in a value is linear: a megabyte of letters, of '?' or of
     'bearer ' (what an unbounded pattern tried at each position takes hours on) is recorded

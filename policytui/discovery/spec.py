@@ -146,9 +146,16 @@ class ServerSpec:
 
     def _given_as_credentials(self) -> set[str]:
         """The values given to the server as credentials: env values whose names say secret,
-        the command's credential arguments, header values (and a bearer token alone), and the
-        URL's sign-in, query values and path keys."""
+        the credentials of a URL an env value holds under any name, the command's credential
+        arguments, header values (and a bearer token alone), and the URL's sign-in, query
+        values and path keys."""
         values = {value for key, value in self.env.items() if env_name_says_secret(key)}
+        # `API=https://host/v1/<key>/x`, `UPSTREAM_URL=...?token=...`: the whole value counts
+        # only when long, and a server that repeats just its key would pass, so the URL's
+        # sign-in, credential-named query values and path keys count, as in a command's URL.
+        for value in self.env.values():
+            if "${" not in value:
+                values |= set(_url_credentials(value))
         # `--api-key abc`: what the command's description hides (`--api-key ***`) is a secret.
         values |= set(argument_secrets(self.args))
         for value in self.headers.values():
@@ -206,7 +213,31 @@ def _credential_in(arg: str) -> tuple[str, list[str]]:
     shown as `safe_url` shows a target's, its password (or lone user) and query values secret;
     any other argument that reads as a credential (`sk_live_...`, a JWT, `Bearer abc123...`) is
     hidden whole."""
-    from policytui.redaction import holds_credential, is_bare_url, secret_parameter  # it reads us
+    from policytui.redaction import holds_credential  # it reads us
+
+    in_url = _url_with_credentials(arg)
+    if in_url is not None:
+        return in_url
+    prefix, _, url = arg.partition("=") if "=" in arg.partition("://")[0] else ("", "", arg)
+    if holds_credential(arg):
+        return "***", [arg]
+    if _HEX_KEY.fullmatch(url):  # `abc123...` alone, or after a flag's `=`
+        return f"{prefix}=***" if prefix else "***", [url]
+    return arg, []
+
+
+def _url_credentials(text: str) -> list[str]:
+    """The credentials of the URL `text` is (with its scheme or without, or after a name's `=`):
+    its password or lone user, the values of its query parameters named like a credential, and
+    the parts of its path that read as keys, each also as unquoted; none when it is no URL."""
+    in_url = _url_with_credentials(text)
+    return [] if in_url is None else in_url[1]
+
+
+def _url_with_credentials(arg: str) -> tuple[str, list[str]] | None:
+    """A URL that holds credentials (`_credential_in`'s first case), as shown, with them; None
+    when `arg` is no URL or its URL holds none."""
+    from policytui.redaction import is_bare_url, secret_parameter  # it reads us
 
     # `--db=postgresql://...`: the URL after the flag's `=`.
     prefix, _, url = arg.partition("=") if "=" in arg.partition("://")[0] else ("", "", arg)
@@ -231,11 +262,7 @@ def _credential_in(arg: str) -> tuple[str, list[str]]:
         if secrets:
             shown = safe_url("//" + url)[2:] if bare else safe_url(url)
             return f"{prefix}={shown}" if prefix else shown, list(dict.fromkeys(secrets))
-    if holds_credential(arg):
-        return "***", [arg]
-    if _HEX_KEY.fullmatch(url):  # `abc123...` alone, or after a flag's `=`
-        return f"{prefix}=***" if prefix else "***", [url]
-    return arg, []
+    return None
 
 
 # An argument of the server's own that is a long run of hexadecimal digits (letters and digits
