@@ -41,6 +41,45 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / ".artifacts" / "serve"
 DEFAULT_SIGNALS = ["env", "--default-signal=HUP,INT,TERM"]
 
 
+# Put on the editors' PYTHONPATH by `HeldEditorStart`: each editor process serve starts (the
+# only processes given the connect arguments) says its pid, then waits in its start, before
+# policytui is imported, until the test lets it go.
+HELD_START = """
+import os, time
+from pathlib import Path
+
+if "POLICYTUI_SERVE_CONNECT_ARGUMENTS" in os.environ:
+    let_go = Path(os.environ["POLICYTUI_TEST_EDITOR_LET_GO"])
+    with open(let_go.with_name(let_go.name + ".started"), "a") as started:
+        started.write(f"{os.getpid()}\\n")
+    deadline = time.monotonic() + 240
+    while not let_go.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+"""
+
+
+class HeldEditorStart:
+    """Holds each editor process serve starts in its start, until `let_go()` (or 240 s): a stop
+    then lands while the editor starts, however fast the machine. `env` is for `Served`."""
+
+    def __init__(self, folder: Path) -> None:
+        code = folder / "held-start"
+        code.mkdir()
+        (code / "sitecustomize.py").write_text(HELD_START, encoding="utf-8")
+        self.let_go_file = folder / "let-the-editor-go"
+        self.started_file = folder / "let-the-editor-go.started"
+        self.env = {"PYTHONPATH": str(code), "POLICYTUI_TEST_EDITOR_LET_GO": str(self.let_go_file)}
+
+    def started(self) -> list[int]:
+        """The pids of the editor processes held so far."""
+        if not self.started_file.exists():
+            return []
+        return [int(line) for line in self.started_file.read_text().split()]
+
+    def let_go(self) -> None:
+        self.let_go_file.touch()
+
+
 def require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed: run tests/servers/install.sh (install.d/30-chromium.sh)")

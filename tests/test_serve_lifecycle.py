@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serve_support import CHROMIUM, CHROMIUM_FLAGS, Served, require_chromium
+from serve_support import CHROMIUM, CHROMIUM_FLAGS, HeldEditorStart, Served, require_chromium
 
 SESSION_MODULE = "policytui.serve.session"
 GONE_WITHIN = 12.0  # seconds; an editor asked to quit ends itself in 3, the server's kill follows
@@ -297,6 +297,37 @@ def test_an_editor_whose_server_was_killed_ends(
     assert_nothing_saved(server)
 
 
+def test_ctrl_c_while_an_editor_starts_stops_serve_at_once(chromium: Any, tmp_path: Path) -> None:
+    """ctrl+c just after a page has opened, its editor still starting (held there, as a busy
+    machine holds it for seconds): that editor has been sent nothing from the page, so it holds
+    no work of its user's, and serve stops it at once, instead of asking it to quit, which it
+    can read only once started, and waiting 5 s for that before its SIGTERM."""
+    held = HeldEditorStart(tmp_path)
+    served = Served(["kestra", "--offline", "--policy", str(tmp_path / "policy.json"), "--no-open"],
+                    cwd=tmp_path, env={"HOME": str(tmp_path), **held.env})
+    try:
+        page = chromium.new_context(viewport={"width": 1200, "height": 800}).new_page()
+        assert page.goto(served.url).status == 200
+        wait_for("the page's editor to start", lambda: bool(held.started()), 60)
+        (editor,) = held.started()
+        assert alive({editor}), "the held editor is not running"
+        started = time.monotonic()
+        served.process.send_signal(signal.SIGINT)
+        served.process.wait(timeout=30)
+        took = time.monotonic() - started
+        served.read_to_the_end()
+        said = "".join(served.stdout + served.stderr)
+        # Asked to quit, the held editor kept serve waiting 5 s (EDITOR_QUIT_SECONDS) at least.
+        assert took < 4, f"serve took {took:.1f} s to stop: {said}"
+        assert served.process.returncode == 130, said
+        assert not alive({editor}), "the editor outlived serve"
+        assert "did not quit" not in said, said
+    finally:
+        held.let_go()
+        served.stop()
+        kill_all(set(held.started()))
+
+
 # -- the editor process on its own ---------------------------------------------------------------
 
 
@@ -356,8 +387,10 @@ def test_a_stop_that_comes_while_the_editor_process_is_being_started_ends_it(
     """serve stopping (or the page closing) in the moment between the editor's process being
     started and serve holding it: the stop waits for the start, then stops that process as any
     other (asks, SIGTERM, SIGKILL, each said), instead of finding no process and leaving it
-    running. The process here refuses both the request to quit and SIGTERM. A start slower
-    than the wait for a quit (a busy machine) is waited for all the same."""
+    running. A start slower than the wait for a quit (a busy machine) is waited for all the
+    same. Nothing from a page has reached it, so it is sent SIGTERM at once, not first asked to
+    quit; the process here refuses SIGTERM once it has got as far as saying so, and SIGKILL
+    (said) then ends it."""
     import logging
 
     from textual_serve.download_manager import DownloadManager
@@ -403,10 +436,69 @@ def test_a_stop_that_comes_while_the_editor_process_is_being_started_ends_it(
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
     assert process is not None
-    assert process.returncode == -signal.SIGKILL
     said = [record.getMessage() for record in caplog.records]
-    assert said == ["the editor process did not quit; stopping it",
-                    "the editor process did not stop; killing it"], said
+    if process.returncode == -signal.SIGTERM:  # before its Python refused SIGTERM
+        assert said == [], said
+    else:
+        assert process.returncode == -signal.SIGKILL
+        assert said == ["the editor process did not stop; killing it"], said
+
+
+def _ignores_sigterm(pid: int) -> bool:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
+
+
+@pytest.mark.parametrize(("sent", "said_first"), [
+    (b"d", ["the editor process did not quit; stopping it"]),
+    (b"\x1b[?2026;0$y", []),  # the terminal's own answer to the editor's question, typed by nobody
+], ids=["a key", "the terminal's reply"])
+def test_an_editor_the_page_has_sent_keys_is_asked_to_quit_first(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, sent: bytes,
+    said_first: list[str],
+) -> None:
+    """An editor its user has sent input may hold unsaved work: a stop asks it to quit and waits
+    before its SIGTERM, then SIGKILL (each said). One sent only what the page's terminal answers
+    by itself holds none, and has SIGTERM at once. The process here refuses both."""
+    import logging
+
+    from textual_serve.download_manager import DownloadManager
+
+    from policytui.serve import server as serve
+
+    stubborn = (f"{sys.executable} -c 'import signal, time; "
+                f"signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)'")
+
+    async def nothing(*_: object) -> None:
+        return None
+
+    editor = serve.EditorService(
+        stubborn, session_path="/", environment={}, write_bytes=nothing, write_str=nothing,
+        close=nothing, download_manager=DownloadManager(),
+    )
+
+    async def send_then_stop() -> None:
+        await editor.start(80, 24)
+        assert editor._process is not None
+        pid = editor._process.pid
+        deadline = time.monotonic() + 30
+        while not _ignores_sigterm(pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await editor.send_bytes(sent)
+        await editor.shut_down()
+
+    monkeypatch.setattr(serve, "EDITOR_QUIT_SECONDS", 1.0)
+    monkeypatch.setattr(serve, "EDITOR_TERM_SECONDS", 1.0)
+    caplog.set_level(logging.WARNING, logger="policytui.serve")
+    try:
+        asyncio.run(send_then_stop())
+    finally:
+        editor.signal_group(signal.SIGKILL)  # left running only if the stop did not end it
+    assert editor._process is not None and editor._process.returncode == -signal.SIGKILL
+    said = [record.getMessage() for record in caplog.records]
+    assert said == [*said_first, "the editor process did not stop; killing it"], said
 
 
 def test_a_stop_that_comes_while_a_pages_connection_is_being_opened_starts_no_editor(

@@ -3,8 +3,9 @@
 serve's terminal shows its own lines among others' (a shell, another command): each one starts
 with "policytui serve:", also the warnings it writes when an editor process will not quit and
 has to be stopped and killed. The test starts the installed `policytui serve`, opens an editor
-over a websocket as the page does, freezes that editor's process (SIGSTOP, so it can answer
-neither the quit nor SIGTERM), and stops serve with ctrl+c.
+over a websocket as the page does, types a key into it (so that serve asks it to quit first),
+freezes that editor's process (SIGSTOP, so it can answer neither the quit nor SIGTERM), and
+stops serve with ctrl+c.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ def test_the_warnings_about_an_editor_that_will_not_quit_carry_serves_name(tmp_p
                 assert time.monotonic() < deadline, "no editor process started"
                 await asyncio.sleep(0.05)
             seen.update(editors)
+            # A key typed, as the page sends it: an editor its user has sent nothing is stopped
+            # at once (SIGTERM), not asked to quit. serve answers the ping once it has passed on
+            # every message before it, so the key has reached the editor when the pong comes.
+            await websocket.send_str(json.dumps(["stdin", "j"]))
+            await websocket.send_str(json.dumps(["ping", "after the key"]))
+            while True:
+                message = await websocket.receive(timeout=60)
+                assert message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY), message
+                if message.type == aiohttp.WSMsgType.TEXT and json.loads(message.data)[0] == "pong":
+                    break
             for pid in editors:  # this serve's own editor, started by the test's request
                 os.kill(pid, signal.SIGSTOP)
                 frozen.add(pid)

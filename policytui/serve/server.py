@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import resource
 import secrets
 import shlex
@@ -75,6 +76,10 @@ EDITOR_KILL_SECONDS = 5.0  # SIGKILL cannot be refused: this only bounds an unfo
 # machine can take seconds over): the process must be held before it can be stopped.
 EDITOR_START_SECONDS = 30.0
 EXIT_POLL_SECONDS = 0.05
+# What the page's terminal sends the editor by itself, never typed: its answer to the editor's
+# question whether it draws frames whole (mode 2026, asked as the editor starts), and its focus
+# coming and going. An editor sent only these has had no input from its user.
+TERMINAL_REPLIES = re.compile(rb"(?:\x1b\[\?\d+(?:;\d+)*\$y|\x1b\[[IO])+")
 BROWSER_COOKIE = "policytui_browser_{port}"
 BUSY_MESSAGE = "is already being edited in another browser window"
 # Why serve closes a page's connection when it stops; the page tells this close from others.
@@ -115,6 +120,9 @@ class EditorService(AppService):
         self._stopping: asyncio.Future[None] | None = None
         self._stderr_relay: asyncio.Future[None] | None = None
         self._starting: asyncio.Future[None] | None = None
+        # Whether the page has sent the editor any input (keys, the mouse, a paste): until it
+        # has, the editor holds nothing of its user's, and a stop need not wait for it to quit.
+        self.given_input = False
 
     async def start(self, width: int, height: int) -> None:
         # A stop may come while the process is being started (serve stopped, or the page
@@ -145,6 +153,12 @@ class EditorService(AppService):
         self._stderr_relay = asyncio.ensure_future(relay_lines(process.stderr))
         process.stderr = ended_stream()
         return process
+
+    async def send_bytes(self, data: bytes) -> bool:
+        # Set before the write, which a stop may come during.
+        if not TERMINAL_REPLIES.fullmatch(data):
+            self.given_input = True
+        return await super().send_bytes(data)
 
     def running(self) -> bool:
         return self._process is not None and self._process.returncode is None
@@ -193,14 +207,23 @@ class EditorService(AppService):
                 reader.cancel()
             drain = asyncio.ensure_future(_discard_after(reader, process.stdout))
         if process is not None:
-            if process.returncode is None:
+            if process.returncode is None and not self.given_input:
+                # Nothing its user did on the page has reached it, so it holds no work of
+                # theirs: it is stopped at once. Asked to quit, an editor still starting (most of a second
+                # idle, many seconds on a busy machine) reads the request only once it has
+                # started, and serve's stop waited for that. Before its start it ends on
+                # SIGTERM; once started it takes SIGTERM as it takes the request to quit
+                # (policytui.tui.web_driver), keeping anything unsaved.
+                self.signal_group(signal.SIGTERM)
+                await _wait_for_exit(process, EDITOR_TERM_SECONDS)
+            elif process.returncode is None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.send_meta({"type": "quit"}), EDITOR_QUIT_SECONDS)
                 await _wait_for_exit(process, EDITOR_QUIT_SECONDS)
-            if process.returncode is None:
-                log.warning("the editor process did not quit; stopping it")
-                self.signal_group(signal.SIGTERM)
-                await _wait_for_exit(process, EDITOR_TERM_SECONDS)
+                if process.returncode is None:
+                    log.warning("the editor process did not quit; stopping it")
+                    self.signal_group(signal.SIGTERM)
+                    await _wait_for_exit(process, EDITOR_TERM_SECONDS)
             if process.returncode is None:
                 log.warning("the editor process did not stop; killing it")
                 self.signal_group(signal.SIGKILL)
