@@ -273,3 +273,48 @@ async def test_an_editor_ended_as_its_quit_question_opens_ends_without_an_error(
             await asyncio.sleep(0)
         app.exit()
     assert app.return_code in (0, None)
+
+
+async def test_ctrl_q_asks_first_while_a_dialog_holds_a_change_not_applied(tmp_path: Path) -> None:
+    """A reason typed into the conditions dialog and not applied is lost by a quit as an
+    unsaved edit is: ctrl+q asks, says how to keep it, and Cancel goes back to the dialog with
+    the text still there. A dialog as it opened asks nothing."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("c")
+        await until(lambda: app.screen.id == "conditions-screen", "the conditions dialog")
+        await pilot.pause()
+        await pilot.click("#rule-reason")
+        await pilot.press(*"needs a ticket")
+        await pilot.press("ctrl+q")
+        await until(lambda: app.screen.id == "confirm-quit", "the question")
+        await pilot.pause()
+        asked = screen_text(app)
+        assert "The changes to the conditions for backfill_executions in the open" in asked, asked
+        assert "Quit, dropping them [q]" in asked and "Cancel [esc]" in asked, asked
+        assert "Save and quit" not in asked, "nothing else is unsaved, so nothing to save"
+        await pilot.press("escape")
+        await until(lambda: app.screen.id == "conditions-screen", "the dialog again")
+        assert app.screen.query_one("#rule-reason").value == "needs a ticket"
+        await pilot.press("escape")  # the dialog cancelled: its change is dropped on purpose
+        await until(lambda: app.screen is app.main, "the dialog closed")
+        await pilot.press("c")
+        await until(lambda: app.screen.id == "conditions-screen", "the conditions dialog again")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await until(lambda: not app.is_running, "the editor to quit without asking")
+    assert kept(tmp_path) == [] and not (tmp_path / "policy.json").exists()
+
+
+async def test_ctrl_q_asks_first_while_the_limits_dialog_holds_a_limit_not_added(tmp_path: Path) -> None:
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("l")
+        await until(lambda: app.screen.id == "limits-screen", "the limits dialog")
+        await pilot.pause()
+        await pilot.press("5", "ctrl+q")  # into max calls, which has the focus
+        await until(lambda: app.screen.id == "confirm-quit", "the question")
+        await pilot.pause()
+        assert "The changes to the limits for backfill_executions in the open" in screen_text(app)

@@ -371,7 +371,10 @@ class FileActions(EditorBase):
                             markup=False, timeout=4)
             self.set_timer(SAVE_POLL, lambda: self._quit_or_ask(waited_for_save + SAVE_POLL, keys_pending))
             return
-        if state is None or not (state.dirty or keys_pending):
+        # A dialog's changes not applied yet (a rule typed, not applied) are lost by a quit as
+        # unsaved edits are: asked about as they are, and as the browser's page asks.
+        unapplied = self.unapplied_dialog() if state is not None else None
+        if state is None or not (state.dirty or keys_pending or unapplied):
             self.exit(0)
             return
 
@@ -385,19 +388,24 @@ class FileActions(EditorBase):
         if isinstance(self.screen, TooSmallScreen):  # no room for the dialog: the notice asks
             self.screen.ask_unsaved(self.policy_path.name, answered)
             return
-        self.push_screen(
-            ChoiceScreen(
-                "Unsaved changes",
-                f"{self.policy_path.name} has changes that are not saved." if state.dirty else
+        said = [f"{self.policy_path.name} has changes that are not saved." if state.dirty else
                 f"Keys typed before ctrl+q have not reached {self.policy_path.name} yet: "
-                "quitting now may leave what they change unsaved.",
-                [
-                    Choice("save", "Save and quit", "s", "primary"),
-                    Choice("discard", "Quit without saving", "q", "error", does="discard the unsaved changes"),
-                    Choice("cancel", "Cancel", "escape"),
-                ],
-                id="confirm-quit",
-            ),
+                "quitting now may leave what they change unsaved." if keys_pending else ""]
+        choices = [
+            Choice("save", "Save and quit", "s", "primary"),
+            Choice("discard", "Quit without saving", "q", "error", does="discard the unsaved changes"),
+            Choice("cancel", "Cancel", "escape"),
+        ]
+        if unapplied:
+            # A save writes the policy without them: the way to keep them is the dialog's Apply.
+            said.append(f"The changes to {unapplied} in the open dialog are not applied yet, and "
+                        "quitting drops them: Cancel, then apply them (ctrl+s), to keep them.")
+            if not (state.dirty or keys_pending):  # nothing else to save
+                choices = [Choice("discard", "Quit, dropping them", "q", "error",
+                                  does="drop the dialog's changes and quit"), choices[-1]]
+        self.push_screen(
+            ChoiceScreen("Unsaved changes", " ".join(part for part in said if part), choices,
+                         id="confirm-quit"),
             answered,
         )
 

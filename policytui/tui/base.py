@@ -71,7 +71,7 @@ class EditorBase(App[int]):
     _detail_pending: bool = False
     # What the status line shows now (plain text and styles), to skip repainting it unchanged.
     _status_shown: tuple[Any, ...] | None = None
-    # What the browser page was last told of unsaved edits (`_tell_the_page_unsaved`).
+    # What the browser page was last told of unsaved work (`tell_the_page_unsaved`).
     _page_told_unsaved: bool = False
 
     @property
@@ -241,7 +241,7 @@ class EditorBase(App[int]):
                           style="dim")
             self._set_status(status)
             return
-        self._tell_the_page_unsaved(state.dirty)
+        self.tell_the_page_unsaved()
         listing = state.listing
         table = self.main.query_one(ToolTable)
         shown = len(table.view)
@@ -339,13 +339,27 @@ class EditorBase(App[int]):
         status.append_text(policy)
         self._set_status(status)
 
-    def _tell_the_page_unsaved(self, unsaved: bool) -> None:
-        """In a browser, say whether the policy has unsaved edits whenever that changes: the
-        page asks before a reload or a close ends the editor only while it has (serve's
-        templates/editor.html). Called as the header is painted, which every edit, undo, save
-        and reload of the file repaints, so the page hears of it no later than the header's
-        `● unsaved` comes or goes."""
-        if unsaved == self._page_told_unsaved or not self.is_web:
+    def unapplied_dialog(self) -> str | None:
+        """What an open dialog holds that its user changed and it has not applied ("the
+        conditions for manage_flow"; `DialogScreen.unapplied`), or None."""
+        for screen in reversed(self.screen_stack):
+            unapplied = getattr(screen, "unapplied", None)
+            held = unapplied() if unapplied is not None else None
+            if held is not None:
+                return str(held)
+        return None
+
+    def tell_the_page_unsaved(self) -> None:
+        """In a browser, say whether anything would be lost, unsaved edits to the policy or
+        changes in a dialog not applied, whenever that changes: the page asks before a reload
+        or a close ends the editor only while something would (serve's templates/editor.html).
+        Called as the header is painted, which every edit, undo, save and reload of the file
+        repaints, so the page hears of it no later than the header's `● unsaved` comes or goes,
+        and as a dialog's fields or lists change, and as it closes."""
+        if not self.is_web or self.state is None:
+            return
+        unsaved = self.state.dirty or self.unapplied_dialog() is not None
+        if unsaved == self._page_told_unsaved:
             return
         write_meta = getattr(self._driver, "write_meta", None)
         if write_meta is None:

@@ -19,6 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -74,6 +75,7 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         self.args = args
         self.by_path = {a.path: a for a in args}
         self.conditions = {k: list(conditions.get(k, [])) for k in CONDITION_KINDS}
+        self.opened_with = {k: list(v) for k, v in self.conditions.items()}  # (`unapplied`)
         self.reason = reason or ""
         # (kind, index) of the listed condition the form is editing; None: the form adds.
         self.editing: tuple[str, int] | None = None
@@ -220,7 +222,19 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
             return "the exists condition in the form is not added yet: press Enter to add it, or pick another op to apply without it"
         return "the condition in the form is not added yet: press Enter to add it, or empty its value to apply without it"
 
+    def unapplied(self) -> str | None:
+        """The conditions or reason as changed and not applied: a condition added, changed or
+        removed in the list, the reason edited, or one in the form that Apply would wait for."""
+        try:
+            changed = (self.conditions != self.opened_with
+                       or self.query_one("#rule-reason", Input).value != self.reason
+                       or self._unadded() is not None)
+        except NoMatches:  # closing: its fields are gone
+            return None
+        return f"the conditions for {one_line(self.tool, 60)}" if changed else None
+
     def _refill(self, highlight: int | None = None) -> None:
+        self.unapplied_may_have_changed()
         options = self.query_one("#cond-list", OptionList)
         options.clear_options()
         entries = [(k, i, c) for k in CONDITION_KINDS for i, c in enumerate(self.conditions[k])]

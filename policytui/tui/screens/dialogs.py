@@ -127,6 +127,28 @@ class DialogScreen(ModalScreen[ResultType]):
             return
         await self.app.run_action("interrupt")
 
+    def unapplied(self) -> str | None:
+        """What the dialog holds that its user changed and it has not applied ("the conditions
+        for manage_flow"), or None. A dialog that edits the policy says so while its fields or
+        lists differ from what it opened with: the browser's page then asks before a reload or
+        a close ends the editor, and ctrl+q asks before it quits, as for unsaved edits."""
+        return None
+
+    def unapplied_may_have_changed(self) -> None:
+        """A field or list of the dialog changed: the editor tells the page once it has settled."""
+        told = getattr(self.app, "tell_the_page_unsaved", None)
+        if told is not None:
+            self.app.call_after_refresh(told)
+
+    def on_input_changed(self) -> None:
+        self.unapplied_may_have_changed()
+
+    def on_select_changed(self) -> None:
+        self.unapplied_may_have_changed()
+
+    def on_unmount(self) -> None:
+        self.unapplied_may_have_changed()  # closed: what it held is applied or dropped
+
     def action_how_to_save(self) -> None:
         say = getattr(self.app, "say_how_to_save", None)
         if say is not None:

@@ -15,6 +15,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import (
     Button,
     Input,
@@ -89,6 +90,8 @@ class LimitEditor(Vertical):
         self._refill()
 
     def _refill(self, highlight: int | None = None) -> None:
+        if isinstance(self.screen, DialogScreen):
+            self.screen.unapplied_may_have_changed()
         options = self.query_one(f"#{self.prefix}-list", OptionList)
         options.clear_options()
         # An empty list has nothing to show the focus on: Tab passes it by (on the shared tab,
@@ -302,6 +305,18 @@ class LimitsScreen(DialogScreen[LimitsResult | None]):
                 ("remove", "Remove selected", "remove the selected limit"),
             )
         ]
+
+    def unapplied(self) -> str | None:
+        """The limits as changed and not applied: one added, changed or removed in either
+        list, or one in either form that Apply would wait for."""
+        try:
+            editors = [(self.query_one(f"#{prefix}-editor", LimitEditor), opened) for prefix, opened
+                       in (("tool", self.tool_limits), ("shared", self.shared_limits))]
+            changed = any(editor.limits != opened or editor.unadded() is not None
+                          for editor, opened in editors)
+        except NoMatches:  # closing: its fields are gone
+            return None
+        return f"the limits for {one_line(self.tool, 60)}" if changed else None
 
     @on(Button.Pressed, "#limits-apply")
     def action_apply(self) -> None:
