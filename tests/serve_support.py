@@ -18,7 +18,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -39,6 +40,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / ".artifacts" / "serve"
 # background (`&`, which ignores SIGINT) or under nohup (SIGHUP) hands them on ignored, and
 # serve, as documented for nohup, then runs on: each is set back to its default for serve.
 DEFAULT_SIGNALS = ["env", "--default-signal=HUP,INT,TERM"]
+VIEWPORT = {"width": 1200, "height": 800}  # a laptop's browser window
 
 
 # Put on the editors' PYTHONPATH by `HeldEditorStart`: each editor process serve starts (the
@@ -272,6 +274,47 @@ class BrowserScreen:
         self.page.mouse.click(
             box["x"] + (column + 0.5) * cell_width, box["y"] + (line + 0.5) * cell_height
         )
+
+
+def home_of(folder: Path) -> dict[str, str]:
+    """The environment of a home of its own under `folder`: no server configuration of the
+    machine's user leaks into a test."""
+    home = folder / "home"
+    home.mkdir()
+    return {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+
+
+@dataclass
+class EditorPage:
+    """serve's editor open in a window of its own: the page, what its terminal shows, and the
+    questions the browser itself asked (its type: "beforeunload" before a reload or a close
+    loses work), each accepted."""
+
+    served: Served
+    page: Any
+    screen: BrowserScreen
+    asked: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def kestra_in_chromium(chromium: Any, folder: Path, env: dict[str, str],
+                       policy: Path | str = "policy.json") -> Iterator[EditorPage]:
+    """`policytui serve kestra --offline --policy POLICY` started in `folder` with `env`, its
+    page open in a new Chromium window (1200x800) and showing the editor; once done, serve
+    stopped by ctrl+c: exit 130 and no traceback."""
+    served = Served(["kestra", "--offline", "--policy", str(policy), "--no-open"], cwd=folder, env=env)
+    try:
+        page = chromium.new_context(viewport=VIEWPORT).new_page()
+        opened = EditorPage(served, page, BrowserScreen(page))
+        page.on("dialog", lambda dialog: (opened.asked.append(dialog.type), dialog.accept()))
+        page.goto(served.url)
+        opened.screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+        yield opened
+    finally:
+        code = served.stop()
+    said = "".join(served.stderr)
+    assert code == 130, said
+    assert "Traceback" not in said, said
 
 
 def table_row(text: str, tool: str) -> str:

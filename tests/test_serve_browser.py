@@ -20,12 +20,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from serve_support import (
     ARTIFACTS,
     POLICYTUI,
+    VIEWPORT,
     BrowserScreen,
     Served,
+    kestra_in_chromium,
     table_row,
 )
-
-VIEWPORT = {"width": 1200, "height": 800}
 
 
 @pytest.fixture
@@ -148,16 +148,8 @@ def test_a_reload_asks_first_only_while_an_edit_is_unsaved(
     "Reload site?"); with everything saved it does not: the reload opens the editor again on
     the file as saved, and nothing is lost. Before, it asked whenever the editor ran."""
     policy = tmp_path / "policy.json"
-    served = Served(
-        ["kestra", "--offline", "--policy", str(policy), "--no-open"], cwd=tmp_path, env=home
-    )
-    asked: list[str] = []
-    try:
-        page = chromium.new_context(viewport=VIEWPORT).new_page()
-        page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
-        screen = BrowserScreen(page)
-        page.goto(served.url)
-        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+    with kestra_in_chromium(chromium, tmp_path, home, policy) as editor:
+        screen, page, asked = editor.screen, editor.page, editor.asked
         screen.click("manage_apps")
         page.keyboard.press("d")
         screen.wait("the edit", lambda s: "unsaved" in s)
@@ -177,8 +169,6 @@ def test_a_reload_asks_first_only_while_an_edit_is_unsaved(
         assert asked == ["beforeunload"], "the browser did not ask before a reload lost an edit"
         screen.wait("the editor after the second reload, naming the kept edit",
                     lambda s: screen.sockets == 3 and "were kept" in s)
-    finally:
-        assert served.stop() == 130, "".join(served.stderr)
     assert json.loads(policy.read_text(encoding="utf-8"))["tools"]["manage_apps"] == {"action": "deny"}
 
 
@@ -188,17 +178,8 @@ def test_a_reload_asks_first_while_a_dialog_holds_a_change_not_applied(
     """A reason typed into the conditions dialog and not applied yet is lost by a reload as an
     unsaved edit is: the browser asks first, though the policy itself has nothing unsaved. A
     dialog opened and left as it opened does not make it ask."""
-    policy = tmp_path / "policy.json"
-    served = Served(
-        ["kestra", "--offline", "--policy", str(policy), "--no-open"], cwd=tmp_path, env=home
-    )
-    asked: list[str] = []
-    try:
-        page = chromium.new_context(viewport=VIEWPORT).new_page()
-        page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
-        screen = BrowserScreen(page)
-        page.goto(served.url)
-        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+    with kestra_in_chromium(chromium, tmp_path, home) as editor:
+        screen, page, asked = editor.screen, editor.page, editor.asked
         screen.click("manage_apps")
         page.keyboard.press("c")
         screen.wait("the conditions dialog", lambda s: "Conditions for manage_apps" in s)
@@ -220,8 +201,6 @@ def test_a_reload_asks_first_while_a_dialog_holds_a_change_not_applied(
         assert "unsaved" not in screen.text().splitlines()[0], "the policy itself has no edit"
         page.reload()
         assert asked == ["beforeunload"], "the browser did not ask before a reload lost the typed reason"
-    finally:
-        assert served.stop() == 130, "".join(served.stderr)
 
 
 def test_serve_from_a_snapshot_file_names_the_server_the_editor_names(

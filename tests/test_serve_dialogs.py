@@ -6,43 +6,17 @@ A bad value gets one sentence in the dialog's own words, and the sentence says w
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from serve_support import BrowserScreen, Served, table_row
-
-VIEWPORT = {"width": 1200, "height": 800}
-
-
-@contextmanager
-def kestra_in_chromium(chromium: Any, tmp_path: Path, policy: str = "policy.json") -> Iterator[BrowserScreen]:
-    """`policytui serve kestra --offline --policy POLICY` started in `tmp_path`, with a home of
-    its own, its page open in Chromium and showing the editor; once done, serve stopped by its
-    signal, with no traceback."""
-    folder = tmp_path / "home"
-    folder.mkdir()
-    served = Served(
-        ["kestra", "--offline", "--policy", policy, "--no-open"],
-        cwd=tmp_path, env={"HOME": str(folder), "XDG_CONFIG_HOME": str(folder / ".config")},
-    )
-    try:
-        page = chromium.new_context(viewport=VIEWPORT).new_page()
-        screen = BrowserScreen(page)
-        page.goto(served.url)
-        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
-        yield screen
-    finally:
-        code = served.stop()
-    assert code == 130, "".join(served.stderr)
-    assert "Traceback" not in "".join(served.stderr)
+from serve_support import VIEWPORT, BrowserScreen, Served, home_of, kestra_in_chromium
 
 
 def test_applying_with_a_bad_max_calls_in_the_form_says_to_correct_it(
     chromium: Any, tmp_path: Path
 ) -> None:
-    with kestra_in_chromium(chromium, tmp_path) as screen:
+    with kestra_in_chromium(chromium, tmp_path, home_of(tmp_path)) as editor:
+        screen = editor.screen
         page = screen.page
         page.keyboard.press("l")
         screen.wait("the limits dialog", lambda s: "max calls" in s and "Apply" in s)
@@ -68,7 +42,8 @@ def test_the_export_question_in_the_browser_is_answered_by_y_never_by_another_ct
     replaces the file."""
     exported = tmp_path / "policy.policylayer.json"
     exported.write_text("an earlier file\n", encoding="utf-8")
-    with kestra_in_chromium(chromium, tmp_path) as screen:
+    with kestra_in_chromium(chromium, tmp_path, home_of(tmp_path)) as editor:
+        screen = editor.screen
         page = screen.page
         page.keyboard.press("E")
         screen.wait("the export dialog", lambda s: "Export to another gateway" in s and "policylayer" in s)
@@ -94,7 +69,8 @@ def test_a_file_name_typed_in_the_browsers_export_dialog_is_written_beside_the_p
     policy's folder, and the dialog names the file in full. Before, it was written in the
     folder serve was started in, which the page's user cannot see ("wrote mine.json")."""
     (tmp_path / "policies").mkdir()
-    with kestra_in_chromium(chromium, tmp_path, policy="policies/policy.json") as screen:
+    with kestra_in_chromium(chromium, tmp_path, home_of(tmp_path), policy="policies/policy.json") as editor:
+        screen = editor.screen
         page = screen.page
         page.keyboard.press("E")
         screen.wait("the export dialog", lambda s: "Export to another gateway" in s and "policylayer" in s)
@@ -124,11 +100,8 @@ def test_quitting_over_an_invalid_policy_says_why_on_serves_terminal_as_serve(
     connect: ... is not a valid policy", naming a command its user never ran."""
     policy = tmp_path / "policy.json"
     policy.write_text('{"version": "1", "default": "allo"}\n', encoding="utf-8")
-    folder = tmp_path / "home"
-    folder.mkdir()
     served = Served(
-        ["kestra", "--offline", "--policy", str(policy), "--no-open"],
-        cwd=tmp_path, env={"HOME": str(folder), "XDG_CONFIG_HOME": str(folder / ".config")},
+        ["kestra", "--offline", "--policy", str(policy), "--no-open"], cwd=tmp_path, env=home_of(tmp_path),
     )
     try:
         page = chromium.new_context(viewport=VIEWPORT).new_page()

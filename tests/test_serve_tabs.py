@@ -12,15 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from serve_support import BrowserScreen, Served, table_row
-
-VIEWPORT = {"width": 1200, "height": 800}
-
-
-def home_of(tmp_path: Path) -> dict[str, str]:
-    folder = tmp_path / "home"
-    folder.mkdir()
-    return {"HOME": str(folder), "XDG_CONFIG_HOME": str(folder / ".config")}
+from serve_support import VIEWPORT, BrowserScreen, Served, home_of, kestra_in_chromium, table_row
 
 
 def test_a_reload_left_while_it_waits_for_the_editor_leaves_the_file_free(
@@ -76,34 +68,22 @@ def test_a_reload_mid_edit_asks_first_and_names_where_the_edit_was_kept(
     chromium: Any, tmp_path: Path
 ) -> None:
     policy = tmp_path / "policy.json"
-    served = Served(
-        ["kestra", "--offline", "--policy", str(policy), "--no-open"],
-        cwd=tmp_path, env=home_of(tmp_path),
-    )
-    asked: list[str] = []
-    try:
-        page = chromium.new_context(viewport=VIEWPORT).new_page()
-        page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
-        screen = BrowserScreen(page)
-        page.goto(served.url)
-        screen.wait("the editor", lambda s: bool(table_row(s, "manage_apps")))
+    with kestra_in_chromium(chromium, tmp_path, home_of(tmp_path), policy) as editor:
+        screen, page = editor.screen, editor.page
         screen.click("manage_apps")
         page.keyboard.press("r")
         screen.wait("the edit", lambda s: "unsaved" in s)
         page.reload()
-        assert asked == ["beforeunload"], "the browser asks before the reload ends the editor"
+        assert editor.asked == ["beforeunload"], "the browser asks before the reload ends the editor"
         text = screen.wait(
             "the reloaded editor naming the kept edit",
             lambda s: screen.sockets == 2 and "were kept" in s and ".unsaved-" in s,
         )
         assert "(new)" in text.splitlines()[0], "the new editor opens the policy as saved"
-    finally:
-        code = served.stop()
-    assert code == 130
     kept = list(tmp_path.glob("policy.json.unsaved-*.json"))
     assert len(kept) == 1, kept
     assert json.loads(kept[0].read_text())["tools"]["manage_apps"]["action"] == "require_approval"
-    assert kept[0].name in "".join(served.stderr)
+    assert kept[0].name in "".join(editor.served.stderr)
     assert not policy.exists()
 
 
