@@ -19,6 +19,12 @@ once (throughput, and p50/p99 of those calls), and the CPU time of the middle pr
 gateway or mcp-proxy, not the server) per call over both phases. Rounds alternate the layouts
 so machine load hits all alike. Also the cost of the policy work alone, in process.
 
+The client is one Python process whose heap (the SDK, pydantic) takes 40 to 230 ms to collect
+in full, and a full collection stops every call in flight. So each layout starts with the
+client's garbage collected (a collection owed by the calls before does not land on whichever
+layout comes next), and the run lists each full collection the client still made while calls
+were in flight, by layout: a p99 with C in flight is then the middle's and the machine's.
+
 Run: .venv/bin/python bench/bench_gateway.py [--calls 1000] [--concurrency 50] [--rounds 2] [--state-calls 3000]
 Targets: stdio added p50 <= 0.3 ms; HTTP gateway CPU per call <= 0.8x mcp-proxy's; p99 with C
 in flight <= mcp-proxy's. The gateway processes keep their counters in the default state store
@@ -29,13 +35,15 @@ side by side.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
 import sys
 import tempfile
 import time
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,9 +122,37 @@ class Result:
         self.burst: list[float] = []
         self.tput: list[float] = []
         self.cpu: list[float] = []
+        # This client's own full collections (generation 2) during the calls in flight: ms each.
+        self.client_full_gc: list[float] = []
+
+
+@contextmanager
+def client_full_collections(into: list[float]) -> Iterator[None]:
+    """Note how long each full collection of this process's garbage collector takes while the
+    block runs. One stops every call in flight at once, whatever is in the middle."""
+    started = [0.0]
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            into.append((time.perf_counter() - started[0]) * 1000)
+
+    gc.callbacks.append(timed)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(timed)
 
 
 async def measure(client: Client, calls: int, concurrency: int, into: Result, pid: int | None = None) -> None:
+    # Each layout starts with this client's garbage collected. Its heap (the SDK, pydantic) is
+    # large and a full collection of it stops every call in flight for 40 to 230 ms; without
+    # this, the one that the earlier layouts' calls made due landed on whichever layout came
+    # next in the fixed order, and its p99 with C in flight was the client's pause.
+    gc.collect()
     for i in range(50):  # warm-up: caches, buffers and the server settle
         await client.call_tool("echo", {"message": f"warm {i}"})
     cpu_before = cpu_seconds(pid)
@@ -136,9 +172,10 @@ async def measure(client: Client, calls: int, concurrency: int, into: Result, pi
             assert not result.is_error
 
     started = time.perf_counter()
-    async with anyio.create_task_group() as tg:
-        for _ in range(concurrency):
-            tg.start_soon(worker)
+    with client_full_collections(into.client_full_gc):
+        async with anyio.create_task_group() as tg:
+            for _ in range(concurrency):
+                tg.start_soon(worker)
     into.tput.append(calls / (time.perf_counter() - started))
     into.cpu.append((cpu_seconds(pid) - cpu_before) / (2 * calls) * 1000)
 
@@ -183,6 +220,7 @@ async def raw_http(url: str, calls: int, concurrency: int, into: Result) -> None
     costs without the SDK client's own work per call."""
     import httpx2
 
+    gc.collect()  # as `measure` does: no full collection owed by the calls before
     headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
     async with httpx2.AsyncClient(timeout=60, limits=httpx2.Limits(max_connections=concurrency + 10)) as http:
         opened = await http.post(url, headers=headers, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
@@ -201,9 +239,10 @@ async def raw_http(url: str, calls: int, concurrency: int, into: Result) -> None
                 assert "Echo: raw" in answer.text, answer.text[:200]
 
         started = time.perf_counter()
-        async with anyio.create_task_group() as tg:
-            for _ in range(concurrency):
-                tg.start_soon(worker)
+        with client_full_collections(into.client_full_gc):
+            async with anyio.create_task_group() as tg:
+                for _ in range(concurrency):
+                    tg.start_soon(worker)
         into.tput.append(calls / (time.perf_counter() - started))
 
 
@@ -332,6 +371,10 @@ async def main_async(args: argparse.Namespace) -> int:
     for name, r in raw.items():
         print(f"{name} with a plain HTTP client, {args.concurrency} in flight: {statistics.median(r.tput):.0f} calls/s, "
               f"p50 {percentile(r.burst, 50):.2f} ms, p99 {percentile(r.burst, 99):.2f} ms")
+    paused = [(name, r.client_full_gc) for name, r in (*results.items(), *((f"{n}, plain HTTP", r) for n, r in raw.items()))
+              if r.client_full_gc]
+    print("the client's own full collections while calls were in flight (each stops them all): " + (
+        "; ".join(f"{name} {len(ms)} ({', '.join(f'{m:.0f}' for m in ms)} ms)" for name, ms in paused) or "none"))
     print(f"gateway's own work per call (decide + charge + audit, in process): {own_us:.1f} us")
     print(f"machine load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"audit lines written through the stdio gateway: {audited}")
