@@ -213,3 +213,27 @@ def _no_traceback_shown(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
     if found and request.node.nodeid not in TRACEBACK_ALLOWANCES:
         pytest.fail("policytui wrote a traceback where a user reads it:\n" + "\n".join(found[:20]),
                     pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_state_store_left_open() -> Iterator[None]:
+    """After each test: every SQLite state store it opened in this process is closed. An open
+    store keeps a thread that checkpoints its file every second and, once there is something
+    to move, a `python -I -S` process doing it; left open, both lived on until the worker
+    exited, one more per test. A store left open is closed here (its process ended) and the
+    test fails, naming its file."""
+    import sys
+    import threading
+
+    before = set(threading.enumerate())
+    yield
+    module = sys.modules.get("policytui.gateway.store.sqlite")
+    if module is None:
+        return  # no store was ever opened in this process
+    left = [thread for thread in threading.enumerate()
+            if isinstance(thread, module._Checkpointer) and thread not in before and thread.is_alive()]
+    for thread in left:
+        thread.stop()
+    if left:
+        files = ", ".join(sorted({str(thread.path) for thread in left}))
+        pytest.fail(f"the test left {len(left)} SQLite state store(s) open (never closed): {files}", pytrace=False)

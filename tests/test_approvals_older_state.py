@@ -30,7 +30,10 @@ def _held_by_an_earlier_gateway(state: Path, expires: float, written: object = N
                            rule="tools.echo", created=time.time(), expires=expires,
                            pid=os.getpid(), host="elsewhere")
     record = held.to_json() if written is None else {**held.to_json(), "expires": written}
-    assert store.put_request(held.id, record, held.expires)
+    try:
+        assert store.put_request(held.id, record, held.expires)
+    finally:
+        store.close()  # as the earlier gateway did when it stopped
     return f"sqlite://{state / 'state.sqlite'}"
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,16 @@ def test_audit_times_are_utc_with_milliseconds_across_second_boundaries(tmp_path
 # Approvals queue ----------------------------------------------------------------------------
 
 
+@pytest.fixture
+def queue(tmp_path: Path) -> Iterator[ApprovalQueue]:
+    """The approvals queue in a state file of the test's own, closed when the test ends."""
+    store = SQLiteStore(tmp_path / "approvals" / "state.sqlite")
+    try:
+        yield ApprovalQueue(store)
+    finally:
+        store.close()
+
+
 def _request(queue: ApprovalQueue, seconds: float = 30.0) -> str:
     from policytui.gateway.approvals import PendingApproval
 
@@ -224,8 +235,7 @@ def _request(queue: ApprovalQueue, seconds: float = 30.0) -> str:
     return queue.submit(request).id
 
 
-def test_exactly_one_decision_stands(tmp_path: Path) -> None:
-    queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
+def test_exactly_one_decision_stands(queue: ApprovalQueue, tmp_path: Path) -> None:
     approval_id = _request(queue)
     assert [r.id for r in queue.pending()] == [approval_id]
     assert queue.answer(approval_id, True, by="ann").outcome == "approved"
@@ -236,22 +246,19 @@ def test_exactly_one_decision_stands(tmp_path: Path) -> None:
     assert oct((tmp_path / "approvals").stat().st_mode & 0o777) == oct(0o700)
 
 
-def test_an_answer_after_the_deadline_is_a_time_out(tmp_path: Path) -> None:
-    queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
+def test_an_answer_after_the_deadline_is_a_time_out(queue: ApprovalQueue) -> None:
     approval_id = _request(queue, seconds=-1)
     assert queue.answer(approval_id, True).outcome == "timed_out"
 
 
-def test_unknown_and_malformed_ids_are_refused(tmp_path: Path) -> None:
-    queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
+def test_unknown_and_malformed_ids_are_refused(queue: ApprovalQueue) -> None:
     with pytest.raises(ApprovalError, match="no call is waiting"):
         queue.answer("deadbeef00", True)
     with pytest.raises(ApprovalError, match="not an approval id"):
         queue.answer("../../etc/passwd", True)
 
 
-async def test_approver_queue_times_out_and_drops_the_arguments(tmp_path: Path) -> None:
-    queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
+async def test_approver_queue_times_out_and_drops_the_arguments(queue: ApprovalQueue) -> None:
     approver = Approver(queue, timeout=0.3, mode="queue", poll_seconds=0.02)
     decision = Decision(Outcome.NEEDS_APPROVAL, "needs a human", "tools.rm.action")
     started = time.monotonic()
@@ -264,8 +271,7 @@ async def test_approver_queue_times_out_and_drops_the_arguments(tmp_path: Path) 
     assert kept.request["arguments"] is None and kept.result["outcome"] == "not_sent"
 
 
-async def test_approver_prefers_elicitation_and_falls_back_to_the_queue(tmp_path: Path) -> None:
-    queue = ApprovalQueue(SQLiteStore(tmp_path / "approvals" / "state.sqlite"))
+async def test_approver_prefers_elicitation_and_falls_back_to_the_queue(queue: ApprovalQueue) -> None:
     approver = Approver(queue, timeout=5, poll_seconds=0.02)
     decision = Decision(Outcome.NEEDS_APPROVAL, "needs a human", "tools.rm.action")
     seen: list[str] = []

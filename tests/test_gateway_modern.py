@@ -248,13 +248,17 @@ async def test_a_modern_client_without_elicitation_waits_in_the_approvals_queue(
                 results.append(await client.call_tool("echo", {"message": "approve from the queue"}))
 
             tg.start_soon(call)
-            queue = ApprovalQueue(open_store(None, tmp_path / "state"))
-            for _ in range(400):
-                pending = queue.pending()
-                if pending:
-                    break
-                await anyio.sleep(0.05)
-            assert pending and pending[0].tool == "echo"
-            queue.answer(pending[0].id, True)
+            store = open_store(None, tmp_path / "state")
+            try:
+                queue = ApprovalQueue(store)
+                for _ in range(400):
+                    pending = queue.pending()
+                    if pending:
+                        break
+                    await anyio.sleep(0.05)
+                assert pending and pending[0].tool == "echo"
+                queue.answer(pending[0].id, True)
+            finally:
+                store.close()
     assert _text(results[0]) == "Echo: approve from the queue"
     assert [line.get("approval_via") for line in _audit(tmp_path) if "approval" in line] == ["queue"]

@@ -231,12 +231,16 @@ async def _wait_pending(run: Run, count: int = 1) -> list[dict[str, Any]]:
     from policytui.gateway import ApprovalQueue
     from policytui.gateway.store import open_store
 
-    queue = ApprovalQueue(open_store(None, run.state))
-    for _ in range(400):
-        pending = queue.pending()
-        if len(pending) >= count:
-            return [request.to_json() for request in pending]
-        await anyio.sleep(0.05)
+    store = open_store(None, run.state)
+    try:
+        queue = ApprovalQueue(store)
+        for _ in range(400):
+            pending = queue.pending()
+            if len(pending) >= count:
+                return [request.to_json() for request in pending]
+            await anyio.sleep(0.05)
+    finally:
+        store.close()
     raise AssertionError("no call reached the approvals queue")
 
 
@@ -280,7 +284,11 @@ async def test_approvals_queue_grants_and_refuses(tmp_path: Path, everything: Pa
     from policytui.gateway.store import open_store
 
     # Decided calls leave no arguments behind; their records say what became of them.
-    kept = open_store(None, run.state).approvals()
+    store = open_store(None, run.state)
+    try:
+        kept = store.approvals()
+    finally:
+        store.close()
     assert sorted((k.decision["outcome"], k.result["outcome"]) for k in kept) == [("approved", "sent"), ("rejected", "not_sent")]
     assert all(k.request["arguments"] is None for k in kept)
 

@@ -139,13 +139,16 @@ def test_a_new_window_starts_from_zero(kind: str, tmp_path: Path) -> None:
     else:
         store = SQLiteStore(tmp_path / "state.sqlite", policy="p", clock=lambda: now[0])
         store.reserve((_budget("warm", 5),))  # the first call sweeps; the rest take the one-budget path
-    budget = _budget("m", 2, window="minute")
-    charged = store.reserve((budget,))
-    assert store.reserve((budget,)).allowed and not store.reserve((budget,)).allowed
-    now[0] += 2
-    assert store.reserve((budget,)).allowed and store.reserve((budget,)).allowed
-    store.refund(charged)  # the old window's refund leaves the new window alone
-    assert not store.reserve((budget,)).allowed
+    try:
+        budget = _budget("m", 2, window="minute")
+        charged = store.reserve((budget,))
+        assert store.reserve((budget,)).allowed and not store.reserve((budget,)).allowed
+        now[0] += 2
+        assert store.reserve((budget,)).allowed and store.reserve((budget,)).allowed
+        store.refund(charged)  # the old window's refund leaves the new window alone
+        assert not store.reserve((budget,)).allowed
+    finally:
+        store.close()
 
 
 def test_the_first_decision_on_a_held_call_stands(store: StateStore) -> None:
@@ -170,7 +173,10 @@ def _hammer(url: str, state_dir: str, calls: int, start: float, out: multiproces
     budgets = (_budget("shared", 25), _budget("wide", 1000))
     while time.time() < start:
         time.sleep(0.001)
-    allowed = sum(1 for _ in range(calls) if store.reserve(budgets).allowed)
+    try:
+        allowed = sum(1 for _ in range(calls) if store.reserve(budgets).allowed)
+    finally:
+        store.close()
     out.put(allowed)
 
 
@@ -190,7 +196,10 @@ def test_many_processes_never_charge_past_a_budget(kind: str, tmp_path: Path) ->
             worker.join(30)
         assert sum(totals) == 25
         store = open_store(url or None, tmp_path / "state", policy="p")
-        assert {u.counter: u.used for u in store.usage()} == {"shared": 25, "wide": 25}
+        try:
+            assert {u.counter: u.used for u in store.usage()} == {"shared": 25, "wide": 25}
+        finally:
+            store.close()
     finally:
         if server:
             server.stop()
@@ -243,11 +252,15 @@ async def test_the_enforcer_refunds_a_refused_call_in_the_shared_store(tmp_path:
     async def never(decision: object) -> object:
         raise AssertionError
 
-    with pytest.raises(RuntimeError):
-        await enforcers[0].handle_call("t", {}, caller, refused, never)
-    assert not (await enforcers[1].handle_call("t", {}, caller, ok, never)).get("isError")
-    denied = await enforcers[0].handle_call("t", {}, caller, ok, never)
-    assert denied["isError"] is True and "rate limit 1 per day reached" in denied["content"][0]["text"]
+    try:
+        with pytest.raises(RuntimeError):
+            await enforcers[0].handle_call("t", {}, caller, refused, never)
+        assert not (await enforcers[1].handle_call("t", {}, caller, ok, never)).get("isError")
+        denied = await enforcers[0].handle_call("t", {}, caller, ok, never)
+        assert denied["isError"] is True and "rate limit 1 per day reached" in denied["content"][0]["text"]
+    finally:
+        for store in shared:
+            store.close()
 
 
 async def test_the_enforcer_fails_closed_when_the_store_is_gone(tmp_path: Path) -> None:
