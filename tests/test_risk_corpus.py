@@ -32,6 +32,39 @@ scoreboard = _scoreboard()
 SERVERS = scoreboard.load_corpus()
 
 
+class _Classified:
+    """One server's classifications (annotations used, and hidden) and its preset policies,
+    each made once for all the properties below that read them (classifying the corpus again
+    for each, seven times, was most of the module's time); nothing reading them changes them."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self._classes: dict[bool, dict[str, Any]] = {}
+        self._policies: dict[str, Any] = {}
+
+    def classes(self, use_annotations: bool = True) -> dict[str, Any]:
+        if use_annotations not in self._classes:
+            self._classes[use_annotations] = classify_all(self.server.listing.tools, use_annotations=use_annotations)
+        return self._classes[use_annotations]
+
+    def policy(self, preset: str) -> Any:
+        if preset not in self._policies:
+            self._policies[preset] = build_policy(self.server.listing, preset, self.classes())
+        return self._policies[preset]
+
+
+# Each property runs over every server, the server a module-scoped parameter: pytest runs all
+# of one server's properties together, and `classified` holds that server's alone, so the
+# whole corpus's classifications and policies are never kept at once (a heap that large made
+# each of Python's garbage collections, and so every test after, slower).
+BY_SERVER = pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name, scope="module")
+
+
+@pytest.fixture(scope="module")
+def classified(server: Any) -> _Classified:
+    return _Classified(server)
+
+
 def _calls(classification: Any) -> list[tuple[str | None, dict[str, Any]]]:
     """(action or None, arguments) for every way to call a tool the presets distinguish."""
     calls: list[tuple[str | None, dict[str, Any]]] = [(None, {})]
@@ -50,10 +83,10 @@ def test_the_corpus_is_large_and_split_by_server():
     assert set(split["dev"]) | set(split["test"]) <= names
 
 
-@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
-def test_read_only_preset_never_allows_a_tool_its_server_marks_not_read_only(server):
-    policy = build_policy(server.listing, "read-only")
-    classes = classify_all(server.listing.tools)
+@BY_SERVER
+def test_read_only_preset_never_allows_a_tool_its_server_marks_not_read_only(server, classified):
+    policy = classified.policy("read-only")
+    classes = classified.classes()
     for tool in server.listing.tools:
         read_only, destructive = scoreboard.declared(tool)
         if read_only is True or (read_only is None and destructive is not True):
@@ -63,10 +96,10 @@ def test_read_only_preset_never_allows_a_tool_its_server_marks_not_read_only(ser
             assert got.outcome is not Outcome.ALLOWED, (tool.name, action)
 
 
-@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
-def test_recommended_preset_never_allows_a_destructive_tool_without_approval(server):
-    classes = classify_all(server.listing.tools)
-    policy = build_policy(server.listing, "recommended", classes)
+@BY_SERVER
+def test_recommended_preset_never_allows_a_destructive_tool_without_approval(server, classified):
+    classes = classified.classes()
+    policy = classified.policy("recommended")
     for tool in server.listing.tools:
         c = classes[tool.name]
         read_only, destructive = scoreboard.declared(tool)
@@ -81,10 +114,10 @@ def test_recommended_preset_never_allows_a_destructive_tool_without_approval(ser
             assert got.outcome is not Outcome.ALLOWED, (tool.name, action, c.evidence)
 
 
-@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
-def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server):
-    with_hints = classify_all(server.listing.tools)
-    words_only = classify_all(server.listing.tools, use_annotations=False)
+@BY_SERVER
+def test_declared_read_only_never_makes_a_tool_safer_than_its_words(server, classified):
+    with_hints = classified.classes()
+    words_only = classified.classes(use_annotations=False)
     for tool in server.listing.tools:
         got, words = with_hints[tool.name], words_only[tool.name]
         assert CATEGORY_RANK[got.category] >= CATEGORY_RANK[words.category] or (
@@ -172,12 +205,12 @@ def _allowed_outright(policy: Any, tool: str, args: dict[str, Any]) -> bool:
     return not (rule is not None and rule.limits) and not (policy.all_tools and policy.all_tools.limits)
 
 
-def _high_or_critical(server: Any, preset: str) -> Any:
+def _high_or_critical(classified: _Classified, preset: str) -> Any:
     """(policy, tool name, action, arguments, risk, classification) for every way to call a
-    tool or action of `server` that the classifier rates High or Critical."""
-    classes = classify_all(server.listing.tools)
-    policy = build_policy(server.listing, preset, classes)
-    for tool in server.listing.tools:
+    tool or action of the server that the classifier rates High or Critical."""
+    classes = classified.classes()
+    policy = classified.policy(preset)
+    for tool in classified.server.listing.tools:
         c = classes[tool.name]
         for action, args in _calls(c):
             risk = c if action is None else c.actions[action]
@@ -185,38 +218,37 @@ def _high_or_critical(server: Any, preset: str) -> Any:
                 yield policy, tool.name, action, args, risk, c
 
 
-@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
-def test_recommended_never_allows_outright_a_high_or_critical_tool(server):
+@BY_SERVER
+def test_recommended_never_allows_outright_a_high_or_critical_tool(server, classified):
     """A security product fails closed: a tool the classifier rates High or Critical is held for
     a human, rate-limited, hidden or denied by `recommended`, never simply allowed; and a High or
     Critical read (secrets, credentials, the environment) is never allowed without a human."""
-    for policy, name, action, args, risk, c in _high_or_critical(server, "recommended"):
+    for policy, name, action, args, risk, c in _high_or_critical(classified, "recommended"):
         assert not _allowed_outright(policy, name, args), (name, action, risk.category)
         if risk.category == "Read":
             got = decide(policy, name, args, now=0.0)
             assert got.outcome is not Outcome.ALLOWED, (name, action, c.evidence)
 
 
-@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
-def test_every_preset_output_validates_without_warnings(server):
+@BY_SERVER
+def test_every_preset_output_validates_without_warnings(server, classified):
     """A starting policy has nothing to warn about: no rule that can never apply (a hidden tool
     never keeps a rule; a tool the default decides is not listed), no split counter budget."""
     from policytui.policy.validate import validate_policy
     from policytui.risk.preset_names import PRESETS
 
-    classes = classify_all(server.listing.tools)
     for preset in PRESETS:
-        policy = build_policy(server.listing, preset, classes)
+        policy = classified.policy(preset)
         report = validate_policy(policy, tools=list(server.listing.tools))
         assert not report.warnings, (preset, [w.format() for w in report.warnings])
         assert not set(policy.hide or ()) & set(policy.tools or {}), preset
 
 
-@pytest.mark.parametrize("server", SERVERS, ids=lambda s: s.name)
-def test_read_only_never_allows_a_read_of_secrets_without_a_human(server):
+@BY_SERVER
+def test_read_only_never_allows_a_read_of_secrets_without_a_human(server, classified):
     """`read-only` lets an agent look, not take the keys: a read the classifier rates High or
     Critical (secrets, credentials, the environment) waits for a human, tool or action."""
-    for policy, name, action, args, risk, c in _high_or_critical(server, "read-only"):
+    for policy, name, action, args, risk, c in _high_or_critical(classified, "read-only"):
         if risk.category == "Read":
             got = decide(policy, name, args, now=0.0)
             assert got.outcome is not Outcome.ALLOWED, (name, action, c.evidence)
