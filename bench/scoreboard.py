@@ -37,6 +37,7 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import signal
 import sys
@@ -344,6 +345,19 @@ def _read_saved(path: Path, fold: str) -> dict[str, str]:
     return {str(k): str(c) for k, c in data["classes"].items()}
 
 
+def _cannot_write(path: Path) -> str | None:
+    """Why `--save` could not write `path`, as the write would say it, or None. Nothing is
+    created: the file is written once the fold is scored."""
+    if path.is_dir():
+        return "Is a directory"
+    folder = path.parent
+    if not folder.is_dir():
+        return "No such file or directory" if not folder.exists() else "Not a directory"
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        return "Permission denied"
+    return None
+
+
 def meets(row: str, tally: Tally) -> bool | None:
     rate = tally.rate
     if rate is None:
@@ -385,6 +399,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--fold is a part of the development half; it cannot go with --split test")
     if args.fold:
         args.split = "dev"
+    # The files named are checked before anything is scored (seconds of classifying): a
+    # mistyped path is refused at once, and no table is printed above the refusal.
+    before: dict[str, str] | None = None
+    if args.moved_since:
+        try:
+            before = _read_saved(args.moved_since, args.fold)
+        except ValueError as exc:
+            parser.error(str(exc))
+    if args.save:
+        why = _cannot_write(args.save)
+        if why:
+            parser.error(f"cannot write {args.save}: {why}")
     halves = ("dev",) if args.dev_only else ("dev", "test") if args.split == "both" else (
         args.split,)
 
@@ -450,11 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         print_read_classes(args.fold, read_classes(results["dev"][0]))
     if args.fold and (args.save or args.moved_since):
         now = classes_by_key(results["dev"][0])
-        if args.moved_since:
-            try:
-                before = _read_saved(args.moved_since, args.fold)
-            except ValueError as exc:
-                parser.error(str(exc))
+        if before is not None:
             changes = moved(before, now)
             total = sum(sum(c.values()) for c in changes.values())
             print(f"\nmoved since {args.moved_since} (fold {args.fold}): {total} tool(s)")

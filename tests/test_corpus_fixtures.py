@@ -283,3 +283,5 @@ def test_a_fold_comparison_that_cannot_be_made_is_refused_in_one_sentence(
     done = _scoreboard_run(*(a.format(**paths) for a in args))
     assert done.returncode == 2 and said in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+    # Refused before anything is scored: no table printed first.
+    assert done.stdout == "", done.stdout
