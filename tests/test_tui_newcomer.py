@@ -81,6 +81,7 @@ async def test_the_empty_max_calls_field_reads_as_an_example_and_takes_a_number_
         await until(lambda: app.screen.id == "limits-screen" and app.focused is not None
                     and app.focused.id == "tool-max", "the limits form, max calls focused")
         field = app.focused
+        assert field is not None and field.id == "tool-max"  # the one `until` waited for
 
         def shown() -> str:
             region = field.region
