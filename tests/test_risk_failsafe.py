@@ -3363,8 +3363,33 @@ def test_the_tools_command_finds_money_said_in_other_words_and_leaves_its_reader
     assert [spec["name"] for spec in specs if spec["acts"] and found[spec["name"]] == "Read"] == []
     assert [spec["name"] for spec in specs
             if (found[spec["name"]] == "Financial") != spec["money"]] == []
-    # Every reader is Read but three noun phrases the tables do not read as a view: an Italian
-    # amount, German due invoices, French unpaid ones.
+    # Every reader is Read but two noun phrases the tables do not read as a view: an Italian
+    # amount, German due invoices. (French unpaid ones read, their accented words whole.)
     assert {spec["name"]: found[spec["name"]] for spec in specs
             if not spec["acts"] and found[spec["name"]] != "Read"} == {
-        "caparra.importo": "Other", "rechnungen_faellig": "Other", "factures_impayees": "Write"}
+        "caparra.importo": "Other", "rechnungen_faellig": "Other"}
+
+
+# ----- accented words kept whole ------
+
+
+def test_the_tools_command_reads_accented_words_whole(tmp_path):
+    # As `policytui tools --from` lists them, one server: an accent used to cut a word in two
+    # ("impayées" -> "impay", "es"; "Søg" -> "s", "g"), so a French noun phrase was read as
+    # led by an unknown verb and a Danish reading verb was not seen. Words the made-up rounds
+    # do not hold; the acts beside them, in the same languages, stay riskier than Read.
+    reading = [
+        _snapshot_tool("avoirs_impayes", "Avoirs impayés et leurs dates d'échéance."),
+        _snapshot_tool("vare_soeg", "Søg vare på navn eller stregkode.", ["navn"]),
+    ]
+    acting = [
+        _snapshot_tool("sparra_medlemskort", "Spärra ett medlemskort vid förlust.", ["kort"]),
+        _snapshot_tool("raporteaza_avarie", "Raportează o avarie la lift.", ["bloc"]),
+        _snapshot_tool("allergies_maj", "Met à jour les allergies d'un élève.", ["eleve"]),
+    ]
+    found = _categories_from_the_tools_command(tmp_path, reading + acting)
+    assert {tool["name"]: found[tool["name"]] for tool in reading} == {
+        "avoirs_impayes": "Read", "vare_soeg": "Read"}
+    assert {tool["name"]: found[tool["name"]] for tool in acting} == {
+        "sparra_medlemskort": "Write", "raporteaza_avarie": "Write", "allergies_maj": "Write"}
+

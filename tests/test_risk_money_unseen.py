@@ -707,7 +707,7 @@ def test_the_tools_command_finds_money_and_leaves_its_readers_unpaid(tmp_path):
         "getQuote": "Read", "orders_open": "Read", "buying-power": "Other",
         "crear_orden_spot": "Financial", "cancelar_orden": "Financial",
         "retirar_cripto": "Financial", "consultar_saldo_billetera": "Read",
-        "historial_ordenes": "Read", "cotizacion_conversion": "Other",
+        "historial_ordenes": "Read", "cotizacion_conversion": "Write",
         "gehaltslauf_ausfuehren": "Financial", "PAYROLL_RUN_APPROVE": "Financial",
         "payroll.preview": "Read", "lohnkonto_anzeigen": "Read", "settle_claim": "Financial",
         "verser_indemnite": "Financial", "claim_reserve_estimate": "Write",

@@ -10,6 +10,7 @@ rules look for, in any case and with the characters beyond ASCII that case-blind
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import pytest
@@ -35,6 +36,7 @@ from policytui.risk.words import (
     contains_any,
     first_sentence,
     leftmost_matches,
+    name_words,
     sentence_tokens,
     substring_test,
     word_first,
@@ -208,11 +210,46 @@ def _first_sentence(description: str) -> str:
     return text[:end]
 
 
+def _without_accents(text: str) -> str:
+    """The text as written without accents: marks taken off the letters they sit on, and the
+    dotless i written as i."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\u0131", "i")
+
+
+@pytest.mark.parametrize("text, tokens", [
+    ("Factures impayées et leurs échéances.", "factures impayees et leurs echeances"),
+    ("Fällige Rechnungen, Größe", "fallige rechnungen , grosse"),
+    ("Órdenes pendientes de ejecución", "ordenes pendientes de ejecucion"),
+    ("Cotação mensal; condomínio", "cotacao mensal ; condominio"),
+    ("Età dei crediti", "eta dei crediti"),
+    ("Zaległe płatności najemców", "zalegle platnosci najemcow"),
+    ("Ödenmemiş faturalar, İade", "odenmemis faturalar , iade"),
+    ("Přehled nezaplacených faktur", "prehled nezaplacenych faktur"),
+    ("Søg kunde på navn", "sog kunde pa navn"),
+    ("Получить список счетов", ""),  # another script: no word, as before
+])
+def test_accented_words_stay_whole(text: str, tokens: str) -> None:
+    # An accent used to end a word ("impayées" -> "impay", "es"); the words are now the ones
+    # written without accents, as the word tables of other languages are.
+    assert sentence_tokens(text) == tokens.split()
+
+
+@pytest.mark.parametrize("name, words", [
+    ("rechnungen_fällig", "rechnungen fallig"),
+    ("ÉchéancesImpayées", "echeances impayees"),
+    ("zapłaćFakturę", "zaplac fakture"),
+    ("kapatılır-İade", "kapatilir iade"),
+])
+def test_accented_names_stay_whole(name: str, words: str) -> None:
+    assert name_words(name) == words.split()
+
+
 @settings(max_examples=300, deadline=None)
 @given(odd_texts)
 def test_sentences_and_words_are_cut_as_by_the_plain_search(text: str) -> None:
     assert first_sentence(text) == _first_sentence(text)
-    tokens = re.findall(r"[a-z]+|[,/;&]", text.lower())
+    tokens = re.findall(r"[a-z]+|[,/;&]", _without_accents(text.lower()))
     assert sentence_tokens(text) == tokens[len(tokens) - len(sentence_tokens(text)):]
     old_said_as = re.compile(r"(?<![\w-])" + re.escape("it") + money._SAID_AS)
     lowered = text.lower()

@@ -36,7 +36,13 @@ from policytui.risk.findings import Reading, quote
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts, normalize
-from policytui.risk.words import DESCRIPTION_WINDOW, SEPARATORS, base_verb, sentence_tokens
+from policytui.risk.words import (
+    DESCRIPTION_WINDOW,
+    SEPARATORS,
+    base_verb,
+    fold_accents,
+    sentence_tokens,
+)
 
 # A description that limits the queries a tool runs to reads: "a read-only SQL query", "Only
 # SELECT queries are allowed", "SELECT statements only", "只读 SELECT 查询". Not "read-only
@@ -773,7 +779,7 @@ def _a_level_to_reach(schema: Any) -> str | None:
         lowered = arg.lower()
         if not any(word in lowered for word in _WANTED_CLUES):
             continue  # (most names hold none: the words are split only where one may be)
-        words = [w.lower() for w in _NAME_WORDS.findall(arg)]
+        words = [w.lower() for w in _NAME_WORDS.findall(fold_accents(arg))]
         if words and (words[-1] == "setpoint" or any(
                 first in _WANTED and then in _LEVELS for first, then in zip(words, words[1:]))):
             return arg

@@ -18,10 +18,10 @@ the lists.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from policytui.risk import vocabulary as v
 from policytui.risk.kinds import KIND_ORDER
+from policytui.risk.words import fold_accents
 
 _FORMS: dict[str, str] = {
     v.READ: """
@@ -253,8 +253,7 @@ def plain(word: str) -> str:
     """The word lower-cased and without accents ("Récupère" -> "recupere")."""
     if word.isascii():
         return word.lower()  # most words: nothing to decompose
-    decomposed = unicodedata.normalize("NFD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold_accents(word.lower())  # also "ł" (wysyła -> wysyla), which has no decomposition
 
 
 def name_verb(words: list[str], start: int) -> tuple[int, str] | None:

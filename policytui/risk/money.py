@@ -14,7 +14,7 @@ from policytui.risk.european import kind_of as european_kind
 from policytui.risk.kinds import CONNECTORS
 from policytui.risk.names import NameVerbs
 from policytui.risk.schema import SchemaFacts, normalize
-from policytui.risk.words import SEPARATORS, base_verb, name_words, sentence_tokens
+from policytui.risk.words import SEPARATORS, base_verb, fold_accents, name_words, sentence_tokens
 
 # Money words the shared vocabulary does not hold, kept here so that only the money rules
 # use them. Things paid or owed beyond those of `vocabulary.MONEY_OBJECTS`: a tip or a
@@ -423,7 +423,7 @@ def description_object(desc: DescriptionVerbs, narrow: bool = False) -> list[str
         # followed by the list of what it may be; a money document in the list is acted on.
         listed = _GENERIC_LIST.search(desc.sentence[:300])
         if listed is not None:
-            named = _LIST_WORDS.findall(listed.group(1).lower())
+            named = _LIST_WORDS.findall(fold_accents(listed.group(1).lower()))
             money = next((w for w in named if money_object(w)), None)
             if money is not None:
                 out.append(money)
@@ -681,7 +681,7 @@ def server_money_record(descriptions: Iterable[str]) -> str | None:
             if start == 0 or not text[start - 1].isalnum():  # a head, not "subrecord"
                 found = _GENERIC_EXAMPLES.match(text[start:start + 200].lower())
                 if found is not None:
-                    money = next((w for w in _LIST_WORDS.findall(found.group(1))
+                    money = next((w for w in _LIST_WORDS.findall(fold_accents(found.group(1)))
                                   if money_object(w)), None)
                     if money is not None:
                         return money

@@ -46,7 +46,7 @@ _SUBMITTING = frozenset("submission submissions placement placements entry".spli
 
 def worth_asking(name_words: list[str], sentence_words: list[str]) -> bool:
     """May a tool of these name words and first-sentence words (`sentence_tokens`, which
-    split a word at an accent) give a deposit back or name orders submitted? A cheap test
+    take a word's accents off) give a deposit back or name orders submitted? A cheap test
     before `deposit_given_back` and `orders_submitted`: most tools hold none of the words."""
     if _GIVING_BACK_TOKENS.isdisjoint(sentence_words) and _GIVING_BACK_TOKENS.isdisjoint(
             name_words):
@@ -83,8 +83,8 @@ def deposit_given_back(words: Iterable[str], arguments: Iterable[str]) -> str | 
 _FOLDED_GIVING_BACK = frozenset(_folded(word) for word in _GIVING_BACK)
 _FOLDED_DEPOSITS = frozenset(_folded(word) for word in _DEPOSITS)
 _FOLDED_IF_BOOKED = frozenset(_folded(word) for word in _DEPOSITS_IF_BOOKED)
-# The giving-back words as `sentence_tokens` splits them: an accent ends a token
-# ("devolución" -> "devoluci", "n"), and the tokens before and after it are kept.
+# The giving-back words as `sentence_tokens` splits them, accents taken off ("devolución" ->
+# "devolucion", "zwróć" -> "zwroc"), as it splits the sentences they are sought in.
 _GIVING_BACK_TOKENS = frozenset(
     token for word in _GIVING_BACK for token in sentence_tokens(word) if len(token) > 3)
 

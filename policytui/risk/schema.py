@@ -30,7 +30,7 @@ from policytui.risk.vocabulary import (
     URL_ARGUMENTS,
     VERBS,
 )
-from policytui.risk.words import OBJECT_OPENERS, base_verb, blind_lower, contains_any
+from policytui.risk.words import OBJECT_OPENERS, base_verb, blind_lower, contains_any, fold_accents
 
 MAX_PROPERTIES = 200
 MAX_ENUM_VALUES = 100
@@ -66,7 +66,7 @@ def _normalize(name: str) -> str:
         joined = lowered.replace("_", "")
         if joined.isalnum():
             return joined
-    return _NOT_ALNUM.sub("", lowered)
+    return _NOT_ALNUM.sub("", fold_accents(lowered))  # "número" -> numero, not nmero
 
 
 def normalize(name: str) -> str:

@@ -8,6 +8,7 @@ be megabytes long: only their first few hundred characters are ever looked at.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
@@ -38,6 +39,28 @@ SEPARATORS = frozenset((",", "/", ";", "&", "or", "and"))
 _MAX_LEAD_IN = 8
 
 
+# Marks an accented Latin letter decomposes into ("é" -> "e" and an acute accent), and the
+# letters that have no such decomposition, with the plain letters they are written as without
+# the mark ("ł" in "wysłany", "ß" in "Größe", "ı" in "kapatılır"). The word tables are written
+# without accents (see european.py), and the splitters below keep only a-z: without the fold an
+# accented letter cut its word in two ("impayées" -> "impay", "es"; "Fällige" -> "f", "llige").
+_COMBINING_MARKS = re.compile("[\u0300-\u036f]+")
+_UNDECOMPOSED = str.maketrans({
+    "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE",
+    "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "ħ": "h", "Ħ": "H", "ð": "d",
+    "Ð": "D", "þ": "th", "Þ": "TH"})
+
+
+def fold_accents(text: str) -> str:
+    """The text with the accents of Latin letters taken off, case kept ("Récupère les factures
+    impayées" -> "Recupere les factures impayees", "Fällig" -> "Fallig", "wysłany" ->
+    "wyslany"). Other scripts lose their marks too but stay beyond ASCII, where the splitters
+    see no word, as before."""
+    if text.isascii():
+        return text
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFD", text)).translate(_UNDECOMPOSED)
+
+
 def name_words(name: str) -> list[str]:
     """The words of a tool (or action) name, lower case, in order."""
     # A fresh list each time (callers may change it), from a cache: one classification reads
@@ -49,6 +72,7 @@ def name_words(name: str) -> list[str]:
 def _name_words(name: str) -> tuple[str, ...]:
     if name.isascii() and name.islower():
         return tuple(_LOWER_PARTS.findall(name))  # snake_case, kebab-case: the common case
+    name = fold_accents(name)  # "rechnungen_fällig" -> rechnungen, fallig
     return tuple(part.lower() for part in _NAME_PARTS.findall(name))
 
 
@@ -244,7 +268,9 @@ def sentence_tokens(sentence: str) -> list[str]:
     if sentence.isascii():
         raw, table = sentence.encode("ascii"), _BETWEEN_LOWER_TOKENS
     else:
-        raw, table = sentence.lower().encode("ascii", "replace"), _BETWEEN_TOKENS
+        # Accented words stay whole ("impayées" -> impayees); what is left beyond ASCII (other
+        # scripts) becomes "?" and so a space.
+        raw, table = fold_accents(sentence.lower()).encode("ascii", "replace"), _BETWEEN_TOKENS
     text = raw.translate(table).decode("ascii")
     if "," in text or "/" in text or ";" in text or "&" in text:
         text = text.replace(",", " , ").replace("/", " / ").replace(";", " ; ").replace("&", " & ")
