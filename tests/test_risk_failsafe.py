@@ -3342,10 +3342,10 @@ def test_the_tools_command_reads_the_rounds_previews_details_and_backtests_and_n
     assert [len(round_tools) for round_tools in servers] == [20, 10, 9]
     specs = [spec for round_tools in servers for spec in round_tools]
     assert [spec["name"] for spec in specs if spec["acts"] and found[spec["name"]] == "Read"] == []
-    # Every reader is Read but the policy simulations, whose verb may as well click or take a
-    # zone down, and a what-if analysis named by no verb.
+    # Every reader is Read: the policy simulations too, which simulate and report and do
+    # nothing besides, and the what-if analysis named by no verb, which says what would be done.
     assert {spec["name"] for spec in specs if not spec["acts"] and found[spec["name"]] != "Read"
-            } == {"SimulatePrincipalPolicy", "simulate_custom_policy", "whatIfDeployment"}
+            } == set()
 _MONEY_IN_OTHER_WORDS = "40-money-said-in-other-words-and-readers-of-money-left-as-readers"
 
 
@@ -3363,11 +3363,10 @@ def test_the_tools_command_finds_money_said_in_other_words_and_leaves_its_reader
     assert [spec["name"] for spec in specs if spec["acts"] and found[spec["name"]] == "Read"] == []
     assert [spec["name"] for spec in specs
             if (found[spec["name"]] == "Financial") != spec["money"]] == []
-    # Every reader is Read but two noun phrases the tables do not read as a view: an Italian
-    # amount, German due invoices. (French unpaid ones read, their accented words whole.)
+    # Every reader is Read: the noun phrases of an Italian amount, German due invoices and
+    # French unpaid ones too.
     assert {spec["name"]: found[spec["name"]] for spec in specs
-            if not spec["acts"] and found[spec["name"]] != "Read"} == {
-        "caparra.importo": "Other", "rechnungen_faellig": "Other"}
+            if not spec["acts"] and found[spec["name"]] != "Read"} == {}
 
 
 # ----- accented words kept whole ------
@@ -3392,4 +3391,71 @@ def test_the_tools_command_reads_accented_words_whole(tmp_path):
         "avoirs_impayes": "Read", "vare_soeg": "Read"}
     assert {tool["name"]: found[tool["name"]] for tool in acting} == {
         "sparra_medlemskort": "Write", "raporteaza_avarie": "Write", "allergies_maj": "Write"}
+
+
+# ----- readers of what is owed, of a refund policy, of an order-entry log, dry runs,
+# what-ifs and policy simulations, beside twins that act ------
+
+
+def test_the_tools_command_reads_what_is_owed_dry_runs_what_ifs_and_simulations_and_not_their_twins(
+        tmp_path):
+    # Words the made-up round does not hold, as `policytui tools --from` lists them, one server:
+    # which ones are owed or an amount and the one thing they are of, named by the name and
+    # the sentence (German, Polish, Portuguese, Czech), the terms of a money act said again
+    # by the sentence and the terms of a return in German and French, an entry log, a dry run and a what-if that say what would happen, and a
+    # simulation of permissions. Beside them, worded alike: German command phrases ending
+    # with their verb, the same debts collected or paid, a dry run that applies, a what-if that
+    # deploys, a simulation that attaches the policy.
+    reading = [
+        _snapshot_tool("ueberfaellige_zahlungen", "Überfällige Zahlungen der Mieter, nach "
+                       "Betrag sortiert."),
+        _snapshot_tool("kwota_zaleglosci", "Kwota zaległości najemcy za ostatni kwartał.",
+                       ["najemca"]),
+        _snapshot_tool("PRESTACOES-EM-ATRASO", "Prestações em atraso do contrato, com juros."),
+        _snapshot_tool("castkaNedoplatku", "Částka nedoplatku odběratele k dnešnímu dni."),
+        _snapshot_tool("withdraw_limits", "Withdraw limits for a wallet: daily, monthly and who "
+                       "approves larger sums."),
+        _snapshot_tool("Rueckgabebedingungen", "Rückgabebedingungen des Händlers mit Fristen "
+                       "und Ausnahmen."),
+        _snapshot_tool("politique_remboursement", "Politique de remboursement du magasin : "
+                       "délais et exceptions."),
+        _snapshot_tool("trade_entry_log", "Trade entry log for the desk: every trade booked "
+                       "today, with time and trader."),
+        _snapshot_tool("schemaDryRun", "Dry run of the schema change: lists the statements "
+                       "it would execute; nothing is changed.", ["change_id"]),
+        _snapshot_tool("resize_whatif", "What-if for resizing a database: the cost and the "
+                       "downtime the new size would bring.", ["size"]),
+        _snapshot_tool("simulate_role_permissions", "Simulate whether the role's permissions "
+                       "allow each of the listed actions.", ["role"]),
+    ]
+    acting = [
+        _snapshot_tool("faellige_einziehen", "Fällige Beträge einziehen.", ["mieter"]),
+        _snapshot_tool("Rueckgaberichtlinie", "Rückgaberichtlinie zuweisen.", ["haendler"]),
+        _snapshot_tool("kwota_zaleglosci_splac", "Spłaca kwotę zaległości najemcy z depozytu.",
+                       ["najemca"]),
+        _snapshot_tool("schemaDryRunApply", "Dry run of the schema change, then applies it.",
+                       ["change_id"]),
+        _snapshot_tool("resize_whatif_deploy", "What-if for resizing a database, after which "
+                       "the new size is deployed.", ["size"]),
+        _snapshot_tool("cluster_whatif", "What-if of a cluster upgrade: the nodes that would be "
+                       "replaced, then upgrades them.", ["version"]),
+        _snapshot_tool("simulate_policy_attach", "Simulate how the policy works with the role's "
+                       "actions and attaches it to the role.", ["role"]),
+    ]
+    # And money acts in the same words: Italian "incassa", German "begleicht" and "erstattet",
+    # Turkish "öde" ending a name.
+    money = [
+        _snapshot_tool("saldo_incassa", "Incassa il saldo della prenotazione sulla carta.",
+                       ["prenotazione"]),
+        _snapshot_tool("rechnung_begleichen", "Begleicht die offene Rechnung per Lastschrift.",
+                       ["rechnung"]),
+        _snapshot_tool("anzahlung_erstatten", "Erstattet dem Gast die Anzahlung.", ["buchung"]),
+        _snapshot_tool("aidatOde", "Aylık aidatı kayıtlı kartla öder.", ["uye"]),
+    ]
+    found = _categories_from_the_tools_command(tmp_path, reading + acting + money)
+    assert {tool["name"]: found[tool["name"]] for tool in reading} == {
+        tool["name"]: "Read" for tool in reading}
+    assert [tool["name"] for tool in acting if found[tool["name"]] == "Read"] == []
+    assert {tool["name"]: found[tool["name"]] for tool in money} == {
+        tool["name"]: "Financial" for tool in money}
 

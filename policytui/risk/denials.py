@@ -247,6 +247,13 @@ def says_something_done_besides(description: str, said: str) -> bool:
                for pattern in (_PASSIVE, _FOREIGN_PASSIVE, _PUT_SOMEWHERE, _BOOKED))
 
 
+def says_done_in_the_passive(text: str) -> bool:
+    """Does the text say in the passive, in English or another language read here, that
+    something is done ("are issued to the card", "wird ... abgebucht", "jest zapisywany")?"""
+    opening = text[:_WINDOW]
+    return _PASSIVE.search(opening) is not None or _FOREIGN_PASSIVE.search(opening) is not None
+
+
 def worked_out(words: list[str]) -> str | None:
     """The word of `words` that names what is worked out and handed back, or None."""
     for word in words:

@@ -160,6 +160,7 @@ _FORMS: dict[str, str] = {
         plateste inchiriaza ramburseaza estorna estornar
         bayaran magbayad singilin
         verser versez versare liquida liquidar liquidare accredita accreditare abona abonar
+        incassa incassare begleicht begleichen erstattet erstatten
         """,
 }
 _KIND: dict[str, str] = {
@@ -189,11 +190,13 @@ _FINAL_INFINITIVES = frozenset(
         """.split()))
 # Turkish puts its verb last, in a name too: "liste_yukle" uploads a list, "kampanya_baslat"
 # starts a campaign. Imperatives of the table, and a few it lacks (baslat starts, durdur and
-# duraklat stop or pause, planla schedules); none is a word of another language.
+# duraklat stop or pause, planla schedules, öde pays: "faturaOde"); none is a word of another
+# language that ends a name after another word (English "ode" names a poem, not a tool).
 _TURKISH_FINAL = frozenset(
     "getir listele goster olustur ekle gonder kaydet yukle guncelle degistir baslat durdur "
-    "duraklat planla".split())
-_TURKISH_KIND = {"baslat": v.EXECUTE, "durdur": v.WRITE, "duraklat": v.WRITE, "planla": v.WRITE}
+    "duraklat planla ode".split())
+_TURKISH_KIND = {"baslat": v.EXECUTE, "durdur": v.WRITE, "duraklat": v.WRITE, "planla": v.WRITE,
+                 "ode": v.MONEY}
 # Words that are a verb only as the last word of a name, after what they act on: Turkish "al"
 # (take, receive: "odeme_al" takes a payment), which leading a name or inside it is as often
 # Spanish "to the" or an Arabic article; and Japanese verbal nouns written in Latin letters

@@ -16,6 +16,7 @@ from policytui.risk.categories import LOW, OTHER
 from policytui.risk.denials import (
     joins_an_act,
     opens_with_worked_out,
+    says_done_in_the_passive,
     says_its_act_is_not_done,
     says_nothing_changes,
     says_something_done_besides,
@@ -41,10 +42,12 @@ from policytui.risk.descriptions import (
     without_elided_conditions,
 )
 from policytui.risk.european import ROMANCE_WORDS, later_romance_act
+from policytui.risk.european import kind_of as european_kind
 from policytui.risk.findings import Reading
 from policytui.risk.kinds import CONNECTORS, KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.money import money_noun_read, pretended, quoted_word
 from policytui.risk.names import ACTS_BEFORE_A_VIEW, NameVerbs
+from policytui.risk.owed import is_amount, owed_or_due_named, terms_named
 from policytui.risk.verbless import (
     WHERE_TO,
     act_ending_a_name,
@@ -87,7 +90,25 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     if name.server_noun is not None:
         evidence.append(f"name word '{name.server_noun}' is a noun here: the server's other "
                         "names list them in the plural")
-    if name.kind is not None and name.verb is not None and money_noun_read(name, desc):
+    if (tried := _tried_not_done(name, desc)) is not None:
+        # "migration_dry_run": "Dry run of the pending migrations: lists the statements that
+        # would run; nothing is changed"; "deployment_whatif": "What-if of a deployment: the
+        # resources that would be created ...". A dry run or a what-if, named so by the name
+        # and the sentence it leads, that says what would happen or that nothing changes.
+        # What a later clause or sentence says the call does still counts below.
+        if name.kind is not None:
+            against.append(f"the name's '{name.verb}' alone would say it {texts[name.kind]}")
+        evidence.append(f"the name and the description's lead name a {tried}, which says "
+                        "what would happen or that nothing changes: the act is tried, not done")
+        kind, confidence, clear, desc_kind = v.READ, 45, True, None
+    elif name.kind is None and _simulates_access(name, desc):
+        # "SimulatePrincipalPolicy": "Simulates how a set of IAM policies attached to a
+        # principal works with a list of API actions, and reports whether each would be
+        # allowed". A simulation of who may do what: the verb the tables lack is no act here.
+        evidence.append("the name and the description simulate policies or access, and the "
+                        "description does nothing besides: a simulation only reports")
+        kind, confidence, clear, desc_kind = v.READ, 45, True, None
+    elif name.kind is not None and name.verb is not None and money_noun_read(name, desc):
         # "refund_status", described as "Check the current state of a refund request".
         evidence.append(f"name word {quoted_word(name.verb)} names a money act whose state is "
                         f"read, and the description starts with '{desc.lead}'")
@@ -126,7 +147,19 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
             evidence.append(f"'{name.verb}' is the act the {quoted_word(terms)} ending the name "
                             "are terms of, and the description names or asks them "
                             "and does nothing")
-            kind, confidence, clear = v.READ, 45, True
+            # (A sentence that restates the name leads with the verb too: no second reading.)
+            kind, confidence, clear, desc_kind = v.READ, 45, True, None
+        elif (name.verb is not None and is_amount(name.verb) and name.last is None
+              and not name.alternatives and desc.words[:1] == [name.verb]
+              and owed_or_due_named(name.words, desc.words) is not None
+              and _nothing_acts_in(desc, name.verb)):
+            # "importe.pendiente": "Importe pendiente de cobro por cliente". Spanish "importe"
+            # (an amount) is also a French verb (imports); leading a sentence that names what
+            # is owed with the name's other words, it is the amount.
+            against.append(f"the name alone would say it {texts[kind]}")
+            evidence.append(f"{quoted_word(name.verb)} is an amount here: the name and the "
+                            "description name the same thing owed or due")
+            kind, confidence, clear, desc_kind = v.READ, 45, True, None
         elif (desc_kind is None and name.verb in _QUEUES and name.prefix
               and name.words[-1] == name.verb and name.last is None and not name.alternatives
               and desc.words and _nothing_said_done(name, desc)):
@@ -306,6 +339,20 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         confidence = 45
         evidence.append(f"description is headed by {quoted_word(noun)}, the act of '{verb}', "
                         f"which {texts[kind]}")
+    elif (name.kind is None and desc.kind is None and not name.alternatives
+          and ((owed := owed_or_due_named(name.words, desc.words)) is not None
+               or (owed := terms_named(name.words, desc.words)) is not None)
+          and _nothing_acts_in(desc)):
+        # "zalegle_platnosci": "Zaległe płatności najemców, posortowane według kwoty";
+        # "caparra.importo": "Importo della caparra richiesta per una prenotazione";
+        # "politicaReembolso": "Política de reembolso de la tienda: plazos y condiciones". No
+        # verb, and the name and the sentence are one noun phrase led by which ones are meant,
+        # an amount or an overview, or naming terms: the tool shows what is owed or due, or
+        # the terms.
+        kind = v.READ
+        category, severity = KIND_RISK[kind]
+        evidence.append("no verb in the name or the description's first sentence, which name "
+                        f"the same thing owed or due, or the same terms ({quoted_word(owed)})")
     elif (name.kind is None and v.MONEY_MOVEMENT_NOUNS.isdisjoint(name.words)
           and (said := says_read_only(desc.text)) is not None):
         # "trial_balance": "Raw trial-balance rows (read-only)". No verb anywhere in the name
@@ -1153,9 +1200,14 @@ _ASKING_PREPOSITIONS = frozenset("in on at by for from of with to under".split()
 def _asked_of(words: list[str], at: int) -> bool:
     """Is the word at `at` the noun a question word asks of, after a preposition ("Who last
     changed each line of a file, and in which commit")? No verb stands there: "in which
-    deletes" is no English."""
-    return (at > 1 and words[at - 1] in ("which", "whose", "what")
-            and words[at - 2] in _ASKING_PREPOSITIONS)
+    deletes" is no English. Or is it the verb of who does something, an item of a list ("the
+    days allowed, the conditions and who pays the return shipping"): someone else does it."""
+    return at > 1 and ((words[at - 1] in ("which", "whose", "what")
+                        and words[at - 2] in _ASKING_PREPOSITIONS)
+                       or (words[at - 1] == "who" and words[at - 2] in _LIST_JOINS))
+
+
+_LIST_JOINS = frozenset((",", "and", "or"))
 
 
 # What opens the object of a step the tables do not know, after the question's comma: "...,
@@ -1204,6 +1256,152 @@ def _view_under_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     return None
 
 
+# The two words that name trying an act without doing it, as a name or a sentence writes them
+# ("dry_run", "dryRun", "dryrun", "Dry-runs", "whatIf", "what-if").
+_TRIALS = {("dry", "run"): "dry run", ("dry", "runs"): "dry run", ("what", "if"): "what-if"}
+_TRIALS_AS_ONE = {"dryrun": "dry run", "dryruns": "dry run", "whatif": "what-if"}
+_TRIAL_FIRSTS = frozenset(("dry", "what", *_TRIALS_AS_ONE))
+
+
+# A simulation named by the name and the sentence it leads ("simulate_custom_policy",
+# "Simulates how ..."), of what decides who may do what.
+_SIMULATED = frozenset("simulate simulates simulation simulations simulator".split())
+_ACCESS = frozenset("policy policies permission permissions access iam principal".split())
+# What opens the question a simulation answers: what follows is what would happen ("whether a
+# role may call the given actions"), not what the call does.
+_QUESTION_OPENERS = frozenset("whether how if which".split())
+# A simulation's own denial: "; no policy is changed".
+_NO_POLICY_CHANGED = re.compile(r"\bno\s+(?:polic(?:y|ies)|permissions?|roles?|access)\s+"
+                                r"(?:is|are|gets|will\s+be)\s+(?:changed|modified|updated|"
+                                r"attached|applied)\b", re.IGNORECASE)
+# What a step the call does of its own follows: "..., and attaches it", "; applies it".
+_BEFORE_A_STEP = frozenset(("and", ",", ";", "then"))
+
+
+def _simulates_access(name: NameVerbs, desc: DescriptionVerbs) -> bool:
+    """Does a name with no verb of the tables name a simulation of policies or access, and its
+    first sentence lead with "simulate" and name them too, with no verb that acts outside the
+    question it asks, no step of its own after "and" or a semicolon ("... and attaches it to
+    the role"), and no passive but a denial ("no policy is changed")?"""
+    words = name.words
+    said = desc.words
+    if (not said or said[0] not in _SIMULATED or name.alternatives
+            or _SIMULATED.isdisjoint(words) or _ACCESS.isdisjoint(words)
+            or _ACCESS.isdisjoint(said)):
+        return False
+    sentence = _NO_POLICY_CHANGED.sub("", desc.sentence)
+    if (denial := says_nothing_changes(desc.text)) is not None:
+        sentence = sentence.replace(denial, "")
+    if says_done_in_the_passive(sentence):
+        return False
+    asked = False
+    for at in range(1, len(said)):
+        word = said[at]
+        if word in _QUESTION_OPENERS:
+            asked = True
+            continue
+        verb = base_verb(word) or participle_verb(word)
+        if verb is None or v.VERBS[verb] == v.READ:
+            continue
+        if not asked or (said[at - 1] in _BEFORE_A_STEP and word != verb):
+            return False  # "... policies and applies them", "...; attaches it"
+    return True
+
+
+def _nothing_acts_in(desc: DescriptionVerbs, amount: str | None = None) -> bool:
+    """Does the first sentence do nothing: no verb that acts after a comma, no word of it a
+    verb of the English or the European tables that does more than read (German ends a command
+    with its verb: "Fällige Rechnungen begleichen"), no passive ("... wird abgebucht"), the
+    `amount` word leading it aside?"""
+    if not _nothing_done_after(desc) or _a_passive_in(desc.words) or says_done_in_the_passive(
+            desc.sentence):
+        return False
+    for word in desc.words:
+        if word == amount:
+            continue
+        verb = base_verb(word) or participle_verb(word)
+        if verb is not None and v.VERBS[verb] != v.READ:
+            return False
+        kind = european_kind(word)
+        if kind is not None and kind != v.READ:
+            return False
+    return True
+
+
+def _trial_at(words: list[str], at: int) -> str | None:
+    """"dry run" or "what-if" when the words at `at` name one, else None."""
+    if at < 0:
+        return None
+    if at < len(words) and (one := _TRIALS_AS_ONE.get(words[at])) is not None:
+        return one
+    return _TRIALS.get((words[at], words[at + 1])) if at + 1 < len(words) else None
+
+
+def _tried_not_done(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
+    """"dry run" or "what-if" when the name names one (its verb right before or after it, as
+    in "dryRunMigrations", "WHAT-IF-SCALE" or "resize_whatif", or no verb at all, as in
+    "deployment_whatif"), the first sentence leads with it too, and the description says that
+    nothing changes or what would happen ("... the SQL they would execute"), the sentence
+    doing nothing of its own before that (`_acts_beside_the_trial`); else None. Not a name
+    with a verb of its own after the trial ("whatif_then_deploy", "dry_run_and_apply"), nor a
+    sentence that goes on to act or says only under a condition that nothing changes
+    ("Dry-run a migration; pass commit=true to commit", "What-if deployment. Set mode to
+    Complete to execute")."""
+    words = name.words
+    said = desc.words
+    if not said or said[0] not in _TRIAL_FIRSTS or (lead := _trial_at(said, 0)) is None:
+        return None  # nearly every tool: one set lookup
+    if name.kind is None:
+        named = next((_trial_at(words, at) for at in range(len(words))
+                      if _trial_at(words, at) is not None), None)
+    else:
+        prefix = name.prefix
+        # The trial right before the act it tries: "dryRunMigrations", "WHAT-IF-SCALE" (not
+        # "whatif_then_deploy").
+        named = ((_TRIALS.get((prefix[-2], prefix[-1])) if len(prefix) > 1 else None)
+                 or _TRIALS_AS_ONE.get(prefix[-1])
+                 if prefix and name.last is None and not name.alternatives else None)
+        if named is None and name.verb in ("run", "runs") and prefix[-1:] == ["dry"]:
+            named = "dry run"
+        if (named is None and name.verb in words and not name.alternatives
+                and name.last in (None, "run")):
+            # The trial after the act it tries: "resize_whatif", "deploy_dry_run".
+            after = words[words.index(name.verb) + 1:]
+            if 0 < len(after) <= 2 and _trial_at(after, 0) is not None and (
+                    len(after) == 1 or after[0] not in _TRIALS_AS_ONE):
+                named = _trial_at(after, 0)
+    if named != lead:
+        return None
+    if _acts_beside_the_trial(said):
+        return None  # "Dry run of the schema change, then applies it"
+    denial = says_nothing_changes(desc.text)
+    if denial is not None:
+        # "...: lists the statements that would run; nothing is changed", and nothing else is
+        # said to be done.
+        return lead if not says_something_done_besides(desc.text, denial) else None
+    # What would happen ("the resources that would be created, changed or removed"), with no
+    # clause before it after a semicolon.
+    return lead if "would" in said and ";" not in said[:said.index("would")] else None
+
+
+def _acts_beside_the_trial(said: list[str]) -> bool:
+    """Do the words of a sentence led by a dry run or a what-if hold a verb that acts in the
+    third person ("... and applies it") or as a step after "and", "then", a comma or a
+    semicolon ("..., deleting the old tables", "..., then deploys them")? Not the act tried
+    ("What-if for scaling a node pool"), one that would be done ("the statements that would
+    run", "would be created") nor a verb that is a noun here ("the schema change", "the new
+    size")."""
+    start = 1 if said[0] in _TRIALS_AS_ONE else 2
+    for at in range(start, len(said)):
+        word = said[at]
+        verb = base_verb(word)
+        if verb is None or v.VERBS[verb] == v.READ:
+            continue
+        if said[at - 1] in _BEFORE_A_STEP or (word != verb and word.endswith("s")):
+            return True
+    return False
+
+
 # What ends a name to say how its verb's act may be done, not that it is: a limit, a policy,
 # the rules, the fees or what may be had for it ("wallet.topup.limits", "deposit-policy",
 # "refund_rules", "redeem_catalog").
@@ -1230,12 +1428,15 @@ def _terms_of_the_act(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     another verb."""
     words = name.words
     verb = name.verb
+    said = desc.words
     if (verb not in _ACTS_WITH_TERMS or len(words) < 2 or words[-1] not in _TERMS_OF_ACTS
             or words[-2] != verb or name.last is not None or name.alternatives
-            or desc.kind is not None or not desc.words
-            or not _nothing_done_after(desc)):
+            or not said or not _nothing_done_after(desc)):
         return None
-    said = desc.words
+    if desc.kind is not None and said[:2] != words[-2:]:
+        # A verb leads the sentence; not when it is the name's two words again ("refund_policy":
+        # "Refund policy for a store: ..."), the noun phrase read below.
+        return None
     if said[0] == "how":
         return words[-1] if len(said) > 1 and said[1] in _TERMS_ASKED else None
     head = []
@@ -1304,7 +1505,10 @@ def _view_of_the_act(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
     if not said or not said[0].isalpha():
         return None
     forms = _act_nouns(verb)
-    if desc.kind is not None:
+    restated = (desc.kind == name.kind and desc.lead == verb and at == 0 and len(words) > 2
+                and said[:len(words)] == words and len(said) > len(words)
+                and said[len(words)] in _AFTER_A_PLURAL_ACT)
+    if desc.kind is not None and not restated:
         # "reboot_history": "Reboots of a host": the sentence was read as leading with the
         # verb, but it is the acts' plural, before a preposition a verb would not take.
         if not (desc.kind == name.kind and desc.lead == verb and said[0] != verb
@@ -1312,6 +1516,9 @@ def _view_of_the_act(name: NameVerbs, desc: DescriptionVerbs) -> str | None:
             return None
         head = [said[0]]
     else:
+        # (Or the sentence opens with the name's words again before a preposition, a noun
+        # phrase that the verb seemed to lead: "order_entry_log": "Order entry log for the
+        # desk: every order entered today".)
         head = []
         for word in said[:_PHRASE_HEAD_WORDS]:
             if word in _HEAD_ENDS:
