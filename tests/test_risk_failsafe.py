@@ -3459,3 +3459,26 @@ def test_the_tools_command_reads_what_is_owed_dry_runs_what_ifs_and_simulations_
     assert {tool["name"]: found[tool["name"]] for tool in money} == {
         tool["name"]: "Financial" for tool in money}
 
+
+_OWED_POLICIES_LOGS_AND_DRY_RUNS = "42-readers-of-money-policies-logs-and-dry-runs-and-accented-words"
+
+
+def test_the_tools_command_reads_the_rounds_readers_of_money_logs_and_dry_runs_and_no_acting_twin(
+        tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of each server of
+    # the forty-second round (due and unpaid invoices and amounts owed in French, German,
+    # Spanish, Portuguese, Italian, Polish, Turkish and Czech, whose first words carry
+    # accents, refund policies in English, Spanish and German, order-entry logs, IAM policy simulations, migration dry runs
+    # and what-ifs named by no verb, each beside a twin worded alike that pays, collects,
+    # refunds, enters an order, simulates and applies, runs the migration or deploys), a
+    # server at a time.
+    servers, found = _round_through_the_tools_command(tmp_path, _OWED_POLICIES_LOGS_AND_DRY_RUNS)
+    assert [len(round_tools) for round_tools in servers] == [18, 12, 12]
+    specs = [spec for round_tools in servers for spec in round_tools]
+    assert [spec["name"] for spec in specs if spec["acts"] and found[spec["name"]] == "Read"] == []
+    # Every money act is Financial, and nothing else is.
+    assert {spec["name"] for spec in specs if found[spec["name"]] == "Financial"} == {
+        spec["name"] for spec in specs if spec.get("money")}
+    # And every reader is Read.
+    assert {spec["name"] for spec in specs if not spec["acts"] and found[spec["name"]] != "Read"
+            } == set()
