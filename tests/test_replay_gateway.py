@@ -301,6 +301,98 @@ def test_memory_server_recording_gates_a_write_ban(tmp_path: Path, test_servers:
     assert replay(str(recording), "--policy", str(looser)).returncode == 0
 
 
+def test_a_recording_of_another_servers_calls_fails_the_gate_it_cannot_test(
+    filesystem_recording: Path, tmp_path: Path, test_servers: Path
+) -> None:
+    """A policy does not name its server, so the filesystem server's recording replayed under a
+    draft for the memory server was decided by the draft's default and passed the gate. The
+    draft approves the memory server's tools as the editor saves them (a fingerprint each): a
+    recording calling none of them is another server's, said on standard error, and the gate
+    fails; the memory server's own recording passes without a word."""
+    import anyio
+
+    from policytui.toolinfo import ToolInfo
+
+    memory = _server(test_servers, "memory")
+    memory_dir = tmp_path / "memory"
+    memory_dir.mkdir()
+    live = _write(memory_dir / "live.json", {"version": "1", "default": "allow"})
+    listed: dict[str, Any] = {}
+
+    async def traffic() -> None:
+        env = {"MEMORY_FILE_PATH": str(memory_dir / "memory.jsonl")}
+        async with recording_gateway(memory_dir, live, [str(memory)], env=env) as client:
+            for tool in (await client.list_tools()).tools:
+                listed[tool.name] = tool.model_dump(by_alias=True, mode="json", exclude_none=True)
+            await client.call_tool("read_graph", {})
+            await client.call_tool("search_nodes", {"query": "alice"})
+
+    anyio.run(traffic)
+    approved = {name: ToolInfo.from_wire(tool).fingerprint() for name, tool in listed.items()}
+    draft = _write(tmp_path / "memory-draft.json", {
+        "version": "1", "default": "allow", "tools": {"delete_entities": {"action": "deny"}},
+        "x-policytui": {"fingerprints": approved}})
+
+    wrong = replay(str(filesystem_recording), "--policy", str(draft), "--json")
+    assert wrong.returncode == 1, wrong.stdout + wrong.stderr
+    assert wrong.stderr == (
+        f"policytui replay: {draft} knows none of the 4 tools called in {filesystem_recording} (server "
+        "mcp-server-filesystem: list_directory, read_text_file, write_file and 1 more), and approves the "
+        f"definitions of {len(approved)} tools: the recording is of another server's calls, so it cannot "
+        "test this draft and the gate fails.\n")
+    report = json.loads(wrong.stdout)
+    assert report["passed"] is False and report["allowed_now_denied"] == 0
+    assert report["recording_server"] == {
+        "servers": ["mcp-server-filesystem"], "tools_called": 4, "tools_known": 0,
+        "policy_names_tools": len(approved), "policy_approves_tools": len(approved), "other_server": "likely"}
+    text = replay(str(filesystem_recording), "--policy", str(draft))
+    assert text.returncode == 1
+    assert text.stdout.splitlines()[-1] == (
+        "Failed: the recording is of another server's calls (the draft approves the definitions of none of "
+        "the 4 tools it calls).")
+
+    # Knowing one of the four (a rule for it) may be chance: said, and the gate decided as usual.
+    one = _write(tmp_path / "one-known.json", {
+        "version": "1", "default": "allow", "tools": {"list_directory": {}}, "x-policytui": {"fingerprints": approved}})
+    warned = replay(str(filesystem_recording), "--policy", str(one), "--json")
+    assert warned.returncode == 0, warned.stdout + warned.stderr
+    assert warned.stderr == (
+        f"policytui replay: {one} knows only 1 of the 4 tools called in {filesystem_recording} (server "
+        "mcp-server-filesystem: list_directory, read_text_file, write_file and 1 more), and approves the "
+        f"definitions of {len(approved)} tools: the recording may be of another server's calls.\n")
+    assert json.loads(warned.stdout)["recording_server"]["other_server"] == "possible"
+
+    right = replay(str(memory_dir / "recording.jsonl"), "--policy", str(draft), "--json")
+    assert right.returncode == 0, right.stdout + right.stderr
+    assert right.stderr == ""
+    assert json.loads(right.stdout)["recording_server"] == {
+        "servers": ["mcp-server-memory"], "tools_called": 2, "tools_known": 2,
+        "policy_names_tools": len(approved), "policy_approves_tools": len(approved), "other_server": None}
+
+
+def test_a_draft_with_rules_only_warns_of_another_servers_recording_and_a_default_says_nothing(
+    filesystem_recording: Path, tmp_path: Path
+) -> None:
+    """Rules name only the tools someone wrote one for, often tools an agent never calls: a
+    recording calling none of them may be another server's (a warning, the gate as it was). A
+    draft naming no tool cannot tell, and says nothing."""
+    rules = _write(tmp_path / "rules.json", {
+        "version": "1", "default": "allow", "hide": ["delete_entities"], "tools": {"create_entities": {}}})
+    warned = replay(str(filesystem_recording), "--policy", str(rules), "--json")
+    assert warned.returncode == 0, warned.stdout + warned.stderr
+    assert warned.stderr == (
+        f"policytui replay: {rules} knows none of the 4 tools called in {filesystem_recording} (server "
+        "mcp-server-filesystem: list_directory, read_text_file, write_file and 1 more); it has rules or hide "
+        "for 2 tools and approves no definitions: if the recording is of another server's calls, its changes "
+        "are the draft's default's.\n")
+    assert json.loads(warned.stdout)["recording_server"]["other_server"] == "possible"
+
+    bare = _write(tmp_path / "bare.json", {"version": "1", "default": "allow"})
+    quiet = replay(str(filesystem_recording), "--policy", str(bare), "--json")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert json.loads(quiet.stdout)["recording_server"]["other_server"] is None
+
+
 def test_kestra_recording_redacts_its_token_and_gates_a_condition(tmp_path: Path, test_servers: Path) -> None:
     """The real Kestra MCP server (its API unreachable: calls end as error results, still
     recorded): the server's API token never reaches the recording, and a draft denying

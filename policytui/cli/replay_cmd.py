@@ -44,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "exit codes: 0 when no call that was allowed would be denied, 1 when one would be "
         "(or cannot be decided without its arguments, or is let through a limit whose count before the "
-        "recording is unknown), 2 for a wrong command line, a file "
+        "recording is unknown, or the recording calls none of the tools whose definitions the draft "
+        "approves: another server's calls), 2 for a wrong command line, a file "
         "that cannot be read or a recording without calls"
     )
 
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from policytui.replay import RecordingError, load_calls
     from policytui.replay.calls import of_server, servers_of
     from policytui.replay.engine import Replay
+    from policytui.replay.server_match import match
     from policytui.replay.text import cut_short_note, render
 
     def fail(message: str) -> int:
@@ -144,9 +146,15 @@ def run(args: argparse.Namespace) -> int:
     # The audit record names the policy file that decided each call by its SHA-256: a draft or
     # --against that is that file tells what its limits' windows had counted before the
     # recording began was counted under the same limits.
+    # The draft does not name its server: the tools it names and the tools the recording calls
+    # are what tell a recording of another server's calls, decided under it all the same.
+    server_match = match(calls, draft)
+    if said := server_match.sentence(args.recording, args.policy):
+        print(f"policytui replay: {said}", file=sys.stderr)
     draft_sha256, against_sha256 = _sha256(args.policy), _sha256(args.against) if args.against else ""
     report = Replay(calls, against, args.against or "", pin=args.pin, against_sha256=against_sha256).run(
         draft, draft_sha256)
+    report.server_match = server_match
     if args.json:
         # ASCII, as every --json output: a recorded tool name or argument may hold a bidi
         # override or line separator that would reach the terminal raw.

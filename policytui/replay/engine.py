@@ -26,6 +26,7 @@ from policytui.gateway.store.memory import MemoryStore
 from policytui.policy.model import Condition, Limit, Policy
 from policytui.redaction import REDACTED, is_redacted, redact_arguments
 from policytui.replay.calls import Calls, RecordedCall
+from policytui.replay.server_match import ServerMatch
 
 # The kinds of change, in the order they are reported.
 CHANGE_KINDS = ("newly_denied", "rate_limited", "newly_held", "newly_allowed", "unknown", "limit_unknown")
@@ -127,6 +128,10 @@ class ReplayReport:
     # alone, have room for them, but its limit is the recorded one or stricter, so the draft
     # would deny them too. Unchanged, and counted apart.
     limit_state: int = 0
+    # How the recorded calls' tools meet the tools the draft names, when the command checked it
+    # (the editor knows its server's name and says so itself): a recording of another server's
+    # calls cannot test the draft, and the gate fails on it.
+    server_match: ServerMatch | None = None
 
     @property
     def compared(self) -> int:
@@ -138,7 +143,7 @@ class ReplayReport:
         """Nothing that was allowed becomes denied (or undecidable, which fails closed), and at
         least one call was compared: a gate that tested nothing does not pass."""
         return (self.compared > 0 and self.allowed_now_denied == 0 and self.allowed_now_unknown == 0
-                and self.allowed_now_limit_unknown == 0)
+                and self.allowed_now_limit_unknown == 0 and not (self.server_match and self.server_match.fails))
 
     @property
     def exit_code(self) -> int:
@@ -167,6 +172,7 @@ class ReplayReport:
             "cancelled_not_compared": self.undecided,
             "gone_not_compared": self.gone,
             "limit_state_not_in_recording": self.limit_state,
+            "recording_server": self.server_match.to_json() if self.server_match else None,
             "passed": self.passed,
             "changes": [change.to_json() for change in self.changes],
         }

@@ -121,6 +121,12 @@ def render(report: ReplayReport, draft_name: str) -> str:
         lines.append("Passed: no call that was allowed would be denied.")
     else:
         reasons = [why] if (why := nothing_compared(report)) else []
+        if report.server_match and report.server_match.fails:
+            called = len(report.server_match.called)
+            reasons.append(f"the recording is of another server's calls (the draft approves the definitions of "
+                           f"none of the {called} tools it calls)" if called > 1 else
+                           "the recording is of another server's calls (the draft approves no definition of "
+                           "the tool it calls)")
         if report.allowed_now_denied:
             reasons.append(f"{_calls(report.allowed_now_denied)} allowed would be denied")
         if report.allowed_now_unknown:
