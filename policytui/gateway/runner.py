@@ -27,6 +27,7 @@ from policytui.gateway.audit import AuditLog
 from policytui.gateway.enforcer import Enforcer
 from policytui.gateway.policy_watch import PolicyWatcher
 from policytui.gateway.server import Gateway, Identity
+from policytui.gateway.startup_gc import CollectAfterStart
 from policytui.gateway.state import ensure_private_dir
 from policytui.gateway.unknown import UnknownTools
 from policytui.gateway.upstream_common import Connect, refusal_when_down
@@ -114,6 +115,20 @@ async def run_gateway(
     the upstream connection instead of `connect` (a `StdioUpstream` for a server started as a
     command).
     """
+    with CollectAfterStart() as start:
+        return await _run_gateway(config, connect, start, watcher=watcher, on_listening=on_listening,
+                                  make_upstream=make_upstream)
+
+
+async def _run_gateway(
+    config: GatewayConfig,
+    connect: Connect,
+    start: CollectAfterStart,
+    *,
+    watcher: PolicyWatcher | None,
+    on_listening: Callable[[str], None] | None,
+    make_upstream: Callable[[], Any] | None,
+) -> int:
     watcher = watcher or PolicyWatcher(config.policy_path)
     in_state_dir = (config.audit is not None and str(config.audit) != "-"
                     and os.path.abspath(Path(config.audit).parent) == os.path.abspath(config.state_dir))
@@ -183,7 +198,7 @@ async def run_gateway(
         # with the error until the client leaves.
         upstream.on_down = stop.server_gone
     parts = _Parts(config=config, upstream=upstream, gateway=gateway, watcher=watcher, audit=audit, stop=stop,
-                   on_listening=on_listening)
+                   on_listening=on_listening, start=start)
     try:
         async with anyio.create_task_group() as tg:
             # The signal handlers come first, before the server is started or anything is
@@ -223,6 +238,7 @@ class _Parts:
     audit: AuditLog
     stop: _Stopper
     on_listening: Callable[[str], None] | None  # told the URL once HTTP serving listens
+    start: CollectAfterStart  # the collector, off until serving begins
 
 
 async def _serve(parts: _Parts, held: anyio.abc.TaskGroup) -> None:
@@ -241,6 +257,7 @@ async def _serve(parts: _Parts, held: anyio.abc.TaskGroup) -> None:
     try:
         await unknown.learn(parts.upstream, parts.audit, config.server_name)
         started_serving()
+        parts.start.serving()
         gateway.enforcer.answer_blocked = unknown.blocked
         gateway.unknown_tools = unknown
         async with anyio.create_task_group() as watching:
