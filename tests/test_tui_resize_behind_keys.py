@@ -22,6 +22,7 @@ import termios
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,6 +104,19 @@ class Pty:
 ROUNDS = 5
 
 
+def saved_rules(policy: Path, count: int, timeout: float = 30) -> dict[str, Any]:
+    """The policy file's rules once it holds `count` of them (or what it holds after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            rules: dict[str, Any] = json.loads(policy.read_text(encoding="utf-8"))["tools"]
+        except (OSError, ValueError, KeyError):
+            rules = {}
+        if len(rules) >= count or time.monotonic() > deadline:
+            return rules
+        time.sleep(0.05)
+
+
 def test_keys_typed_just_before_the_terminal_shrinks_reach_the_dialog_they_open(tmp_path: Path) -> None:
     """`l5`, and at once (the keys in the terminal's queue first) the terminal shrinks under
     the minimum: once it grows again the limits dialog is open with 5 in its maximum, and
@@ -134,7 +148,9 @@ def test_keys_typed_just_before_the_terminal_shrinks_reach_the_dialog_they_open(
             saved = editor.mark()
             editor.type(b"\x13")  # and saves the policy
             editor.wait(f"round {round_}: the policy saved", "Saved", since=saved)
-        rules = json.loads(policy.read_text(encoding="utf-8"))["tools"]
+            # The file itself, not only the word: a repaint after the mark can show the toast of
+            # the round before ("Saved ..."), and the screen then runs ahead of the save.
+            rules = saved_rules(policy, round_ + 1)
         assert len(rules) == ROUNDS, rules
         assert all([limit["max"] for limit in rule["limits"]] == [5] for rule in rules.values()), rules
         editor.type(b"\x11")  # ctrl+q
