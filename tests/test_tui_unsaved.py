@@ -318,3 +318,66 @@ async def test_ctrl_q_asks_first_while_the_limits_dialog_holds_a_limit_not_added
         await until(lambda: app.screen.id == "confirm-quit", "the question")
         await pilot.pause()
         assert "The changes to the limits for backfill_executions in the open" in screen_text(app)
+
+
+async def test_the_question_under_a_too_small_notice_offers_what_it_offers(tmp_path: Path) -> None:
+    """The "Unsaved changes" dialog open over a limit not added, with nothing else unsaved (so
+    no Save and quit), and the terminal made too small: ctrl+q asks on the notice's line, which
+    names the dialog's changes and takes no `s`. Before, the line offered "s save and quit",
+    and `s` answered the dialog "save": the policy was written without the limit, and the
+    editor quit."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("l")
+        await until(lambda: app.screen.id == "limits-screen", "the limits dialog")
+        await pilot.pause()
+        await pilot.press("5", "ctrl+q")
+        await until(lambda: app.screen.id == "confirm-quit", "the question")
+        await pilot.resize_terminal(200, 10)
+        await until(lambda: "Terminal too small" in screen_text(app), "the notice")
+        await pilot.press("ctrl+q")
+        await until(lambda: "quits" not in screen_text(app), "the question on the notice's line")
+        said = " ".join(screen_text(app).split())
+        assert said == ("The changes to the limits for backfill_executions in the open dialog are not "
+                        "applied yet, and quitting drops them: q quit, dropping them · esc back, then "
+                        "apply them (ctrl+s) to keep them"), said
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.is_running and " ".join(screen_text(app).split()) == said
+        await pilot.press("q")
+        await until(lambda: not app.is_running, "the editor to quit")
+    assert not (tmp_path / "policy.json").exists() and kept(tmp_path) == []
+
+
+async def test_the_small_terminals_question_names_a_dialogs_changes_beside_unsaved_edits(tmp_path: Path) -> None:
+    """An unsaved edit and a limit typed in the dialog: the line offers Save and quit, as the
+    dialog does, and says that quitting, a save too, drops the dialog's changes."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(240, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("d")
+        await until(lambda: app.state is not None and app.state.dirty, "the edit")
+        await pilot.press("l")
+        await until(lambda: app.screen.id == "limits-screen", "the limits dialog")
+        await pilot.pause()
+        await pilot.press("5")
+        await pilot.resize_terminal(240, 10)
+        await until(lambda: "Terminal too small" in screen_text(app), "the notice")
+        await pilot.press("ctrl+q")
+        await until(lambda: "quits" not in screen_text(app), "the question on the notice's line")
+        said = " ".join(screen_text(app).split())
+        assert said == ("policy.json has unsaved changes, and the changes to the limits for "
+                        "backfill_executions in the open dialog are not applied yet (quitting drops "
+                        "them; esc back, then apply them with ctrl+s): s save and quit · q quit "
+                        "without saving · esc back"), said
+        await pilot.resize_terminal(60, 10)
+        await pilot.press("escape")
+        await pilot.press("ctrl+q")
+        await until(lambda: "quits" not in screen_text(app), "the question, shorter")
+        assert " ".join(screen_text(app).split()) == (
+            "Unsaved changes, and a dialog's not applied (quitting drops them): s save and quit · "
+            "q quit without saving · esc back")
+        await pilot.press("q")
+        await until(lambda: not app.is_running, "the editor to quit")
+    assert not (tmp_path / "policy.json").exists() and kept(tmp_path) == []

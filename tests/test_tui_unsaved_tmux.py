@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -338,3 +339,58 @@ def test_enter_on_save_and_quit_with_a_q_typed_behind_it_saves(terminal: Termina
     saved = json.loads(policy.read_text(encoding="utf-8"))
     assert saved["tools"].get(FIRST_TOOL) == {"action": "deny"}, "the q behind Enter quit without saving"
     assert kept_files(tmp_path) == []
+
+
+def open_limits_with_a_limit_typed(terminal: Terminal, folder: Path) -> Path:
+    """The editor on Kestra's recorded tools, nothing unsaved; the limits dialog for the first
+    tool open with 5 typed into its max calls (the focused field), not added or applied."""
+    policy = folder / "policy.json"
+    terminal.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
+                   cwd=folder, size=(200, 30))
+    terminal.wait("the tools in the table",
+                  lambda s: f"{KESTRA_TOOLS} tools" in s and bool(table_row(s, FIRST_TOOL)), timeout=30)
+    terminal.keys("l")
+    terminal.wait("the limits dialog", lambda s: f"Limits for {FIRST_TOOL}" in s and "Apply [ctrl+s]" in s)
+    terminal.keys("5")
+    terminal.wait("5 in max calls", limit_typed)
+    return policy
+
+
+def limit_typed(screen: str) -> bool:
+    """The limits form (side by side at 200 columns) shows 5 in max calls, beside per's minute."""
+    return re.search(r"│ 5\s+minute\b", screen) is not None
+
+
+def test_the_small_terminals_question_names_a_dialogs_changes_and_has_no_save(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    """Too small for the "Unsaved changes" dialog, ctrl+q asks on the notice's line. With only a
+    dialog's changes not applied, the line says so and offers what the dialog offers: quit,
+    dropping them, or go back. Before, it said "policy.json has unsaved changes: s save and
+    quit ..." and `s` wrote a new policy without the limit and quit, as if all was saved."""
+    policy = open_limits_with_a_limit_typed(terminal, tmp_path)
+    terminal.resize(200, 10)
+    terminal.wait("the notice", lambda s: "Terminal too small (200x10)" in s)
+    terminal.keys("C-q")
+    asked = terminal.wait("the question on the notice's line", lambda s: "quits" not in s)
+    said = " ".join(asked.split())
+    assert (f"The changes to the limits for {FIRST_TOOL} in the open dialog are not applied yet, and "
+            "quitting drops them: q quit, dropping them · esc back, then apply them (ctrl+s) to keep "
+            "them") in said, asked
+    assert "save and quit" not in said, asked
+    terminal.keys("s")  # no answer here
+    time.sleep(1)
+    assert not terminal.exited(), "s quit the editor"
+    assert not policy.exists(), "s saved the policy without the dialog's limit"
+    assert " ".join(terminal.screen().split()) == said, "s changed the question"
+    terminal.keys("Escape")  # back: the dialog under the notice holds the 5 still
+    terminal.wait("the notice again", lambda s: "Terminal too small (200x10)" in s)
+    terminal.resize(200, 30)
+    terminal.wait("the dialog with its 5", lambda s: f"Limits for {FIRST_TOOL}" in s and limit_typed(s))
+    terminal.resize(200, 10)
+    terminal.wait("the notice", lambda s: "Terminal too small (200x10)" in s)
+    terminal.keys("C-q")
+    terminal.wait("the question again", lambda s: "q quit, dropping them" in s)
+    terminal.keys("q")
+    assert terminal.wait_exit() == 0
+    assert not policy.exists() and kept_files(tmp_path) == []

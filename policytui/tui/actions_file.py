@@ -357,8 +357,12 @@ class FileActions(EditorBase):
             stack = self.screen_stack
             notice = stack[-1]
             if (isinstance(notice, TooSmallScreen) and not notice.asking
-                    and len(stack) > 2 and stack[-2].id == "confirm-quit"):
-                notice.ask_unsaved(self.policy_path.name, self._answer_under_notice)
+                    and len(stack) > 2 and isinstance(question := stack[-2], ChoiceScreen)
+                    and question.id == "confirm-quit"):
+                # The line offers what the dialog does: no `s` where it has no Save and quit.
+                can_save = any(choice.value == "save" for choice in question.choices)
+                notice.ask_unsaved(self.policy_path.name, self._answer_under_notice,
+                                   self.unapplied_dialog(), can_save)
             return
         if self.saves_in_flight:
             # `ctrl+s ctrl+q`: the file is being written; whether anything is unsaved is known
@@ -386,7 +390,10 @@ class FileActions(EditorBase):
                 self.exit(0)
 
         if isinstance(self.screen, TooSmallScreen):  # no room for the dialog: the notice asks
-            self.screen.ask_unsaved(self.policy_path.name, answered)
+            # As the dialog below: a dialog's changes are named, and with nothing else unsaved
+            # there is nothing to save (a save would write the policy without them).
+            self.screen.ask_unsaved(self.policy_path.name, answered, unapplied,
+                                    can_save=bool(state.dirty or keys_pending))
             return
         said = [f"{self.policy_path.name} has changes that are not saved." if state.dirty else
                 f"Keys typed before ctrl+q have not reached {self.policy_path.name} yet: "

@@ -63,10 +63,28 @@ def notice_text(size: Size, browser: bool = False) -> str:
     ])
 
 
-def question_text(policy_name: str, width: int) -> str:
+def question_text(policy_name: str, width: int, unapplied: str | None = None, can_save: bool = True) -> str:
+    """The "Unsaved changes" dialog's question on one line. With `unapplied` (an open dialog's
+    changes not applied yet, "the conditions for manage_flow") it says, as the dialog does,
+    that quitting drops them and how to keep them; without `can_save` (nothing else is
+    unsaved) it offers only what the dialog then offers: quitting, dropping them, or going back."""
+    if unapplied is None:
+        return fit_line(width, [
+            f"{policy_name} has unsaved changes: s save and quit · q quit without saving · esc back",
+            "Unsaved changes: s save and quit · q quit without saving · esc back",
+        ])
+    if not can_save:
+        return fit_line(width, [
+            f"The changes to {unapplied} in the open dialog are not applied yet, and quitting "
+            "drops them: q quit, dropping them · esc back, then apply them (ctrl+s) to keep them",
+            "A dialog's changes are not applied yet: q quit, dropping them · esc back",
+        ])
     return fit_line(width, [
-        f"{policy_name} has unsaved changes: s save and quit · q quit without saving · esc back",
-        "Unsaved changes: s save and quit · q quit without saving · esc back",
+        f"{policy_name} has unsaved changes, and the changes to {unapplied} in the open dialog "
+        "are not applied yet (quitting drops them; esc back, then apply them with ctrl+s): "
+        "s save and quit · q quit without saving · esc back",
+        "Unsaved changes, and a dialog's not applied (quitting drops them): s save and quit · "
+        "q quit without saving · esc back",
     ])
 
 
@@ -92,6 +110,7 @@ class TooSmallScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._answer: Callable[[str], None] | None = None
+        self._keys = QUIT_ANSWERS  # the keys that answer the question it asks (`ask_unsaved`)
         # Notices raised from this time (Unix time, as Textual's) are shown on the second line.
         self.shown_since = time.time()
 
@@ -131,20 +150,25 @@ class TooSmallScreen(Screen[None]):
         """Whether it shows the unsaved-changes question (quit was asked)."""
         return self._answer is not None
 
-    def ask_unsaved(self, policy_name: str, answer: Callable[[str], None]) -> None:
+    def ask_unsaved(self, policy_name: str, answer: Callable[[str], None], unapplied: str | None = None,
+                    can_save: bool = True) -> None:
         """Quit asked with unsaved changes: the question of the "Unsaved changes" dialog, on
-        one line, answered with the same keys."""
+        one line, answered with the same keys. Without `can_save` there is no `s`: the dialog
+        then has no Save and quit either, since a save would write the policy without what an
+        open dialog holds (`unapplied`), and call that saved."""
         self._answer = answer
-        self.query_one("#too-small", Static).update(Text(question_text(policy_name, self.app.size.width)))
+        self._keys = dict(QUIT_ANSWERS) if can_save else {k: v for k, v in QUIT_ANSWERS.items() if v != "save"}
+        self.query_one("#too-small", Static).update(
+            Text(question_text(policy_name, self.app.size.width, unapplied, can_save)))
 
     def on_key(self, event: events.Key) -> None:
         answer = self._answer
-        if answer is None or event.key not in QUIT_ANSWERS:
+        if answer is None or event.key not in self._keys:
             return
         event.stop()
         self._answer = None
         self.query_one("#too-small", Static).update(Text(notice_text(self.app.size, self.app.is_web)))
-        answer(QUIT_ANSWERS[event.key])
+        answer(self._keys[event.key])
 
 
 def fit_terminal(app: App[Any], size: Size) -> None:
