@@ -9,6 +9,7 @@ as it was, and serve's own standard error says where the edit went.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import stat
 import time
@@ -252,3 +253,31 @@ def test_the_palette_loads_the_kept_edit_unsaved_the_policy_as_saved(
     saved = json.loads((tmp_path / "policy.json").read_text(encoding="utf-8"))
     assert saved["tools"]["manage_apps"] == {"action": "deny"}
     assert saved["tools"]["search_apps"] == {}
+
+
+def test_stopping_serve_says_a_dialogs_changes_were_not_kept(
+    chromium: Any, served: Served, tmp_path: Path
+) -> None:
+    """The limits dialog holds a limit typed and not applied as serve stops: no recovery file
+    keeps it, and serve's standard error says so. Before, the editor ended without a word."""
+    page = chromium.new_context(viewport=VIEWPORT).new_page()
+    screen = BrowserScreen(page)
+    page.goto(served.url)
+    screen.wait("the saved policy in the table", lambda s: "39 tools" in s and "manage_apps" in s)
+    screen.click("manage_apps")
+    screen.wait("manage_apps picked by the click",
+                lambda s: any(line.strip() == "manage_apps" for line in s.splitlines()))
+    page.keyboard.press("l")
+    screen.wait("the limits dialog", lambda s: "Limits for manage_apps" in s and "Apply [ctrl+s]" in s)
+    page.keyboard.press("5")
+    screen.wait("5 in max calls", lambda s: re.search(r"│ 5\s+minute\b", s) is not None)
+    served.process.send_signal(signal.SIGTERM)
+    assert served.process.wait(timeout=30) == 0, "".join(served.stderr)
+    said = ("policytui serve: the browser editor had changes to the limits for manage_apps in an open "
+            "dialog, not applied yet; they were lost (a dialog's changes are kept once applied)\n")
+    deadline = time.monotonic() + 10
+    while said not in served.stderr:
+        assert time.monotonic() < deadline, f"serve did not say: {''.join(served.stderr)}"
+        time.sleep(0.05)
+    assert sorted(tmp_path.glob("policy.json.unsaved-*.json")) == []
+    assert (tmp_path / "policy.json").read_text(encoding="utf-8") == SAVED

@@ -381,3 +381,43 @@ async def test_the_small_terminals_question_names_a_dialogs_changes_beside_unsav
         await pilot.press("q")
         await until(lambda: not app.is_running, "the editor to quit")
     assert not (tmp_path / "policy.json").exists() and kept(tmp_path) == []
+
+
+@pytest.mark.parametrize("answer", ["q", "s", "ended from outside"])
+async def test_a_dialogs_changes_are_said_lost_only_when_the_user_did_not_drop_them(
+    tmp_path: Path, answer: str,
+) -> None:
+    """A limit typed and not applied: dropped by the user's own answer to the question that
+    named it ("Quit, dropping them"; "Save and quit" beside an unsaved edit, which saves the
+    edit without it), the way out says nothing; ended from outside (as textual-serve's "quit"
+    or serve's stop does), its line says the dialog's changes were lost."""
+    policy = tmp_path / "policy.json"
+    app = make_app(policy_path=policy, listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        if answer == "s":
+            await pilot.press("d")
+            await until(lambda: app.state is not None and app.state.dirty, "the edit")
+        await pilot.press("l")
+        await until(lambda: app.screen.id == "limits-screen", "the limits dialog")
+        await pilot.pause()
+        await pilot.press("5")
+        if answer == "ended from outside":
+            app.post_message(messages.ExitApp())
+        else:
+            await pilot.press("ctrl+q")
+            await until(lambda: app.screen.id == "confirm-quit", "the question")
+            await pilot.press(answer)
+        await until(lambda: not app.is_running, "the editor to end")
+    line = app.keep_unsaved_work()
+    if answer == "ended from outside":
+        assert line == ("policytui connect: the editor had changes to the limits for backfill_executions "
+                        "in an open dialog, not applied yet; they were lost (a dialog's changes are kept "
+                        "once applied)")
+    else:
+        assert line is None
+    assert kept(tmp_path) == []
+    if answer == "s":
+        assert "limits" not in json.loads(policy.read_text(encoding="utf-8"))["tools"]["backfill_executions"]
+    else:
+        assert not policy.exists()

@@ -341,14 +341,19 @@ def test_enter_on_save_and_quit_with_a_q_typed_behind_it_saves(terminal: Termina
     assert kept_files(tmp_path) == []
 
 
-def open_limits_with_a_limit_typed(terminal: Terminal, folder: Path) -> Path:
-    """The editor on Kestra's recorded tools, nothing unsaved; the limits dialog for the first
-    tool open with 5 typed into its max calls (the focused field), not added or applied."""
+def open_limits_with_a_limit_typed(terminal: Terminal, folder: Path, *, denied_first: bool = False) -> Path:
+    """The editor on Kestra's recorded tools, nothing unsaved (or the first tool denied, unsaved);
+    the limits dialog for the first tool open with 5 typed into its max calls (the focused
+    field), not added or applied."""
     policy = folder / "policy.json"
     terminal.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
                    cwd=folder, size=(200, 30))
     terminal.wait("the tools in the table",
                   lambda s: f"{KESTRA_TOOLS} tools" in s and bool(table_row(s, FIRST_TOOL)), timeout=30)
+    if denied_first:
+        terminal.keys("d")
+        terminal.wait(f"{FIRST_TOOL} denied and the policy unsaved",
+                      lambda s: "unsaved" in s.splitlines()[0] and " deny " in table_row(s, FIRST_TOOL) + " ")
     terminal.keys("l")
     terminal.wait("the limits dialog", lambda s: f"Limits for {FIRST_TOOL}" in s and "Apply [ctrl+s]" in s)
     terminal.keys("5")
@@ -394,3 +399,29 @@ def test_the_small_terminals_question_names_a_dialogs_changes_and_has_no_save(
     terminal.keys("q")
     assert terminal.wait_exit() == 0
     assert not policy.exists() and kept_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("denied_first", [False, True], ids=["dialog-only", "with-an-unsaved-edit"])
+def test_sigterm_says_a_dialogs_changes_were_not_kept(terminal: Terminal, tmp_path: Path, denied_first: bool) -> None:
+    """SIGTERM while the limits dialog holds a limit not applied: no recovery file keeps it (one
+    keeps the policy's unsaved edit, without the limit), and the last line says so. Before, the
+    editor ended without a word of the limit: silent with nothing else unsaved, and with an
+    unsaved edit "they were kept in ...", as if all was."""
+    policy = open_limits_with_a_limit_typed(terminal, tmp_path, denied_first=denied_first)
+    os.kill(editor_pid(terminal), signal.SIGTERM)
+    assert terminal.wait_exit() == 0
+    dialog = f"the limits for {FIRST_TOOL}"
+    if denied_first:
+        kept = wait_for_kept_file(tmp_path)
+        document = json.loads(kept.read_text(encoding="utf-8"))
+        assert document["tools"][FIRST_TOOL] == {"action": "deny"}, "the edit, not the limit"
+        said = (f"policytui connect: the editor had unsaved changes to policy.json (not the changes to "
+                f"{dialog} in its open dialog, not applied yet: those were lost); they were kept in {kept}")
+    else:
+        said = (f"policytui connect: the editor had changes to {dialog} in an open dialog, not applied "
+                "yet; they were lost (a dialog's changes are kept once applied)")
+    shown = printed_after_exit(terminal, said)
+    assert said in shown.replace("\n", ""), shown
+    if not denied_first:
+        assert kept_files(tmp_path) == []
+    assert not policy.exists()

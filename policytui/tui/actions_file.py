@@ -383,6 +383,8 @@ class FileActions(EditorBase):
             return
 
         def answered(answer: str | None) -> None:
+            if answer in ("save", "discard"):
+                self.unapplied_answered = unapplied  # named by the question: dropped knowingly
             if answer == "save":
                 self.action_save(then_quit=True)
             elif answer == "discard":

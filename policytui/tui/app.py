@@ -225,6 +225,7 @@ class PolicyApp(
         textual-serve's "quit", SIGINT or SIGTERM (serve stopped) and the server gone post
         ExitApp straight to the app (tui/web_driver.py). Runs before Textual's own handler,
         which it holds back until the panes are up."""
+        self.note_unapplied_at_exit()  # every way out comes here, its dialogs still open
         if self._panels_started and not self.panels_ready.is_set():
             request.prevent_default()
             self._exit_later = asyncio.get_running_loop().create_task(self._end_once_mounted())

@@ -67,6 +67,12 @@ class EditorBase(App[int]):
     written_save: tuple[PendingSave, SaveResult] | None = None
     # The user's own "Quit without saving": unsaved changes are not kept (tui/unsaved.py).
     unsaved_discarded: bool = False
+    # What an open dialog held and had not applied as the editor was asked to end ("the
+    # conditions for manage_flow"): no recovery file keeps it, and the line on the way out
+    # says so (tui/unsaved.py). Not when the user's own answer to the quit question, which
+    # named it (`unapplied_answered`), is why the editor ends.
+    unapplied_at_exit: str | None = None
+    unapplied_answered: str | None = None
     # True while a detail-pane refresh is queued after the next frame.
     _detail_pending: bool = False
     # What the status line shows now (plain text and styles), to skip repainting it unchanged.
@@ -348,6 +354,12 @@ class EditorBase(App[int]):
             if held is not None:
                 return str(held)
         return None
+
+    def note_unapplied_at_exit(self) -> None:
+        """As the editor is asked to end, while its dialogs are still open: what one of them
+        holds unapplied, which the way out cannot read once they have closed."""
+        unapplied = self.unapplied_dialog()
+        self.unapplied_at_exit = None if unapplied == self.unapplied_answered else unapplied
 
     def tell_the_page_unsaved(self) -> None:
         """In a browser, say whether anything would be lost, unsaved edits to the policy or

@@ -5,7 +5,8 @@ terminal; in a browser, the window closed or `policytui serve` stopping; an erro
 in a recovery file beside the policy (`policytui.editor.recovery`) and says where in one line
 on standard error once the screen is restored. Under `serve` that is the editor process's
 standard error, which serve relays to its own, so whoever pressed ctrl+c there reads it.
-The next editor of the policy mentions the files kept for it.
+The next editor of the policy mentions the files kept for it. What an open dialog holds and
+has not applied is not the policy's yet: no file keeps it, and the line says it was lost.
 """
 
 from __future__ import annotations
@@ -124,12 +125,24 @@ class KeepUnsaved(EditorBase):
                 # A save that wrote the file while the editor was quitting, its worker
                 # cancelled before it could say so: that is saved, not unsaved.
                 state.mark_saved(*written)
-            if state is None or self.unsaved_discarded or not state.dirty:
+            if state is None or self.unsaved_discarded:
                 return None
+            command, who = ("serve", "the browser editor") if self.in_browser else ("connect", "the editor")
+            # A dialog's changes are the policy's only once applied: the recovery file, as a
+            # save, has the policy without them, and the line must not say all was kept.
+            dropped = self.unapplied_at_exit
+            dropped = shown_name(dropped, 200) if dropped is not None else None
+            if not state.dirty:
+                if dropped is None:
+                    return None
+                return (f"policytui {command}: {who} had changes to {dropped} in an open dialog, "
+                        "not applied yet; they were lost (a dialog's changes are kept once applied)")
             from policytui.editor.recovery import NotKept, keep_unsaved
 
-            command, who = ("serve", "the browser editor") if self.in_browser else ("connect", "the editor")
             said = f"policytui {command}: {who} had unsaved changes to {shown_name(self.policy_path.name, 200)}"
+            if dropped is not None:
+                said += (f" (not the changes to {dropped} in its open dialog, not applied yet: "
+                         "those were lost)")
             try:
                 path = keep_unsaved(state)
             except NotKept as exc:
