@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from test_tui_app import SIZE, kestra, ready, screen_text, until
 from textual import messages
+from textual.widgets import Input
 
 from policytui.tui import make_app
 
@@ -296,7 +297,7 @@ async def test_ctrl_q_asks_first_while_a_dialog_holds_a_change_not_applied(tmp_p
         assert "Save and quit" not in asked, "nothing else is unsaved, so nothing to save"
         await pilot.press("escape")
         await until(lambda: app.screen.id == "conditions-screen", "the dialog again")
-        assert app.screen.query_one("#rule-reason").value == "needs a ticket"
+        assert app.screen.query_one("#rule-reason", Input).value == "needs a ticket"
         await pilot.press("escape")  # the dialog cancelled: its change is dropped on purpose
         await until(lambda: app.screen is app.main, "the dialog closed")
         await pilot.press("c")
