@@ -113,7 +113,13 @@ def open_state(args: argparse.Namespace, command: str) -> Any:
             return None  # $POLICYTUI_STATE before any gateway used it: nothing to show or create
     try:
         store = open_store(args.state, state_dir, shared=True)
-        store.check()
+        try:
+            store.check()
+        except BaseException:
+            # A store that failed its check (or a ctrl+c during it) is closed all the same: its
+            # connection, or its checkpoint thread and process, end with the command.
+            store.close()
+            raise
     except StateURLError as exc:
         raise UsageError(str(exc)) from None
     except (StateConfigError, StateUnavailable) as exc:

@@ -129,16 +129,40 @@ async def _run_gateway(
     on_listening: Callable[[str], None] | None,
     make_upstream: Callable[[], Any] | None,
 ) -> int:
+    # Whatever is opened here is closed on every way out, a failure before serving began
+    # included: an SQLite store keeps a checkpoint thread and, once there is something to
+    # move, a process of its own; a Redis store a connection. The store the caller opened is
+    # this gateway's to close from the first line.
+    with contextlib.ExitStack() as opened:
+        if config.store is not None:
+            opened.callback(config.store.close)
+        return await _run_opened(config, connect, start, opened, watcher=watcher, on_listening=on_listening,
+                                 make_upstream=make_upstream)
+
+
+async def _run_opened(
+    config: GatewayConfig,
+    connect: Connect,
+    start: CollectAfterStart,
+    opened: contextlib.ExitStack,
+    *,
+    watcher: PolicyWatcher | None,
+    on_listening: Callable[[str], None] | None,
+    make_upstream: Callable[[], Any] | None,
+) -> int:
+    """`_run_gateway` with `opened` closing, once it ends, each thing opened here."""
     watcher = watcher or PolicyWatcher(config.policy_path)
     in_state_dir = (config.audit is not None and str(config.audit) != "-"
                     and os.path.abspath(Path(config.audit).parent) == os.path.abspath(config.state_dir))
     audit = AuditLog(config.audit, config.server_secrets, own_folder=in_state_dir)
+    opened.callback(audit.close)
     watcher.announce_loaded()  # the identity every audit line names, from the first
     store = config.store
     if store is None:
         from policytui.gateway.store import open_policy_store
 
         store = open_policy_store(None, config.state_dir, config.policy_path)
+        opened.callback(store.close)
     queue = ApprovalQueue(store)
     enforcer = Enforcer(
         lambda: watcher.policy,
@@ -154,6 +178,7 @@ async def _run_gateway(
         from policytui.gateway.recorder import Recorder
 
         enforcer.recorder = Recorder(config.record, config.record_secrets)
+        opened.callback(enforcer.recorder.close)
     approver = Approver(
         queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name,
         secrets=tuple(config.server_secrets),
@@ -172,6 +197,7 @@ async def _run_gateway(
         lambda: watcher.policy,
         identity=Identity(grant=config.grant),
     )
+    opened.callback(gateway.close_flood_lines)
     gateway.secrets = config.server_secrets
     gateway.grants_share_server = len(set((config.tokens or {}).values())) > 1
     enforcer.upstream_gone = lambda: refusal_when_down(upstream)
@@ -199,31 +225,24 @@ async def _run_gateway(
         upstream.on_down = stop.server_gone
     parts = _Parts(config=config, upstream=upstream, gateway=gateway, watcher=watcher, audit=audit, stop=stop,
                    on_listening=on_listening, start=start)
-    try:
-        async with anyio.create_task_group() as tg:
-            # The signal handlers come first, before the server is started or anything is
-            # announced: a signal at any moment from here on stops the server behind us too.
-            await tg.start(_on_signals, stop, upstream)
-            try:
-                # The server's connection is held in a group of its own, which ends only once
-                # the server is stopped: the signal handlers stay ours until then, so a signal
-                # while the server is stopped hurries that stop instead of interrupting it
-                # (which left the server running, and logged a traceback).
-                async with anyio.create_task_group() as held:
-                    try:
-                        await _serve(parts, held)
-                    finally:
-                        stop.ending = True
-                        log.debug("serving has ended: the server is stopped")
-                        upstream.stop()
-            finally:
-                tg.cancel_scope.cancel()  # the signal handlers (a stop they began still ends)
-    finally:
-        gateway.close_flood_lines()
-        audit.close()
-        store.close()
-        if enforcer.recorder is not None:
-            enforcer.recorder.close()
+    async with anyio.create_task_group() as tg:
+        # The signal handlers come first, before the server is started or anything is
+        # announced: a signal at any moment from here on stops the server behind us too.
+        await tg.start(_on_signals, stop, upstream)
+        try:
+            # The server's connection is held in a group of its own, which ends only once
+            # the server is stopped: the signal handlers stay ours until then, so a signal
+            # while the server is stopped hurries that stop instead of interrupting it
+            # (which left the server running, and logged a traceback).
+            async with anyio.create_task_group() as held:
+                try:
+                    await _serve(parts, held)
+                finally:
+                    stop.ending = True
+                    log.debug("serving has ended: the server is stopped")
+                    upstream.stop()
+        finally:
+            tg.cancel_scope.cancel()  # the signal handlers (a stop they began still ends)
     return SERVER_GONE_EXIT if stop.gone else _exit_code(stop.signum)
 
 
