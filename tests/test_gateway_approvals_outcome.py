@@ -11,6 +11,7 @@ and ran, and the audit log.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import re
@@ -346,26 +347,35 @@ async def test_ctrl_c_while_approve_waits_says_the_approval_stands(tmp_path: Pat
     """ctrl+c while `approve` waits to hear whether the call was sent (its gateway busy, here
     stopped with SIGSTOP): the answer is written and stands, and the call is sent once the
     gateway goes on. Before, the command ended with exit 130 and not a word, which reads as an
-    approval taken back."""
+    approval taken back. With --json the same is one object (`decision` approved, `mine`,
+    `done` false, the sentence as `message`); before, standard output was empty."""
     installed = Path(sys.executable).parent / "policytui"
     async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue") as gw:
         await gw.send(delete(5, "a"))
-        approval_id = (await until_waiting(tmp_path, {"a"}))["a"]
+        await gw.send(delete(6, "b"))
+        held = await until_waiting(tmp_path, {"a", "b"})
         os.kill(gw.process.pid, signal.SIGSTOP)
         try:
-            approving = subprocess.Popen(
-                [str(installed), "approvals", "approve", approval_id, "--state-dir", str(tmp_path / "state")],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            await until_decided(tmp_path, approval_id)
-            approving.send_signal(signal.SIGINT)
-            out, err = await asyncio.to_thread(approving.communicate, timeout=60)
+            approving = {flow: subprocess.Popen(
+                [str(installed), "approvals", "approve", held[flow], "--state-dir", str(tmp_path / "state"), *extra],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for flow, extra in (("a", []), ("b", ["--json"]))}
+            for flow, process in approving.items():
+                await until_decided(tmp_path, held[flow])
+                process.send_signal(signal.SIGINT)
+            done = {flow: await asyncio.to_thread(process.communicate, timeout=60) for flow, process in approving.items()}
         finally:
             os.kill(gw.process.pid, signal.SIGCONT)
-        assert approving.returncode == 130, (out, err)
-        assert out == ""
         state = f" --state-dir {tmp_path / 'state'}"
-        assert err == (f"policytui approvals: interrupted: call {approval_id} is approved all the same (an answer "
-                       f"cannot be taken back) and its gateway may send it; `policytui approvals show {approval_id}"
-                       f"{state}` says whether it did.\n")
+        said = {flow: (f"interrupted: call {held[flow]} is approved all the same (an answer cannot be taken back) "
+                       f"and its gateway may send it; `policytui approvals show {held[flow]}{state}` says whether it did.")
+                for flow in held}
+        for flow, (out, err) in done.items():
+            assert approving[flow].returncode == 130, (out, err)
+            assert err == f"policytui approvals: {said[flow]}\n"
+        assert done["a"][0] == ""
+        assert json.loads(done["b"][0]) == {
+            "id": held["b"], "asked": "approve", "done": False, "decision": "approved", "by": getpass.getuser(),
+            "mine": True, "result": None, "reason": None, "message": said["b"][:1].upper() + said["b"][1:]}
         assert await gw.answer(5) is not None
-    assert gw.executed() == [{"tool": "delete_flow", "arguments": {"namespace": "prod", "flow_id": "a"}}]
+        assert await gw.answer(6) is not None
+    assert sorted(call["arguments"]["flow_id"] for call in gw.executed()) == ["a", "b"]

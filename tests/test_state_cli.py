@@ -8,11 +8,16 @@ traceback, never a password in the message. Run through the installed command.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from state_support import RedisServer, cli, free_port, write_policy
+from state_support import POLICYTUI, RedisServer, cli, free_port, write_policy
+from test_state_locked_file import locked
 
 pytestmark = pytest.mark.usefixtures("one_window")
 
@@ -219,6 +224,72 @@ def test_every_json_form_prints_one_object_when_the_store_cannot_be_read(tmp_pat
             answer = json.loads(done.stdout)
             message = said if said.startswith(("redis:", "--")) else said[:1].upper() + said[1:]
             assert answer == {**fields, "message": message}, (form, store)
+
+
+# Holds the state file so that nothing else reads it either (a WAL file is otherwise read
+# while another program writes): every form of approvals and counters waits for it.
+READ_LOCKER = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA locking_mode=EXCLUSIVE")
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+db.execute("ROLLBACK")
+"""
+
+
+def _has_open(process: subprocess.Popen[str], file: Path) -> bool:
+    """Whether `process` has the state file or its folder open (the folder is locked while a
+    process opens the file there): it is past its start, in the command, which waits for the
+    file (a ctrl+c while Python starts is one before any command runs)."""
+    wanted = {str(file.resolve()), str(file.parent.resolve())}
+    try:
+        return any(os.path.realpath(f"/proc/{process.pid}/fd/{fd}") in wanted
+                   for fd in os.listdir(f"/proc/{process.pid}/fd"))
+    except OSError:
+        return False  # it ended, or a descriptor closed while listed
+
+
+def test_ctrl_c_while_the_store_is_locked_prints_the_one_json_object_and_exits_130(tmp_path: Path) -> None:
+    """ctrl+c (SIGINT) while every --json form waits for a state file another program holds:
+    each exits 130 with one JSON object saying it was interrupted (the fields of show, approve
+    and reject as nothing is known); before, standard output was empty. The text form still
+    prints nothing, and neither writes to standard error."""
+    from policytui.gateway.store import open_store
+
+    file = tmp_path / "state.sqlite"
+    open_store(f"sqlite://{file}", tmp_path, shared=True).close()
+    # Each --json form, and one text form (the text forms share the path).
+    runs = [(form, fields, True) for form, fields in JSON_FORMS] + [(*JSON_FORMS[0], False)]
+    with locked(file, READ_LOCKER):
+        processes = [subprocess.Popen([str(POLICYTUI), *form, "--state", f"sqlite://{file}",
+                                       *(["--json"] if json_form else [])],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                     for form, _, json_form in runs]
+        try:
+            # Each interrupted once it waits for the file (or for the folder, while another
+            # opens the file): on a loaded machine the last may start after the first gave up.
+            waiting, deadline = list(processes), time.monotonic() + 60
+            while waiting and time.monotonic() < deadline:
+                for process in [p for p in waiting if _has_open(p, file)]:
+                    process.send_signal(signal.SIGINT)
+                    waiting.remove(process)
+                assert all(p.poll() is None for p in waiting), "a command ended before it was interrupted"
+                time.sleep(0.01)
+            assert not waiting, f"{[p.args for p in waiting]} never opened {file}"
+            done = [(process.wait(60), *process.communicate()) for process in processes]
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+    for (form, fields, json_form), (code, stdout, stderr) in zip(runs, done, strict=True):
+        assert (code, stderr) == (130, ""), (form, json_form, code, stdout, stderr)
+        if json_form:
+            assert json.loads(stdout) == {**fields, "message": "Interrupted (ctrl+c) before the command finished."}, form
+        else:
+            assert stdout == "", form
 
 
 @pytest.mark.servers

@@ -139,7 +139,7 @@ def failed(args: argparse.Namespace, command: str, sentence: str, code: int = 1)
     and with `--json` also one JSON object on standard output (`failure_json`), so a script
     reading the answer as JSON reads one whatever went wrong. Returns `code`."""
     if getattr(args, "json", False):
-        _out(json.dumps(failure_json(args, sentence), ensure_ascii=True, indent=2))
+        json_out(args, failure_json(args, sentence))
     print(f"policytui {command}: {sentence}", file=sys.stderr)
     return code
 
@@ -167,7 +167,7 @@ def said_in_json(args: argparse.Namespace, exc: Exception) -> None:
     from policytui.cli import sentence
 
     if getattr(args, "json", False):
-        _out(json.dumps(failure_json(args, sentence(str(exc))), ensure_ascii=True, indent=2))
+        json_out(args, failure_json(args, sentence(str(exc))))
 
 
 def _out(text: str) -> None:
@@ -178,6 +178,29 @@ def _out(text: str) -> None:
         print(text.encode(encoding, "backslashreplace").decode(encoding))
 
 
+def json_out(args: argparse.Namespace, data: Any, *, ascii_only: bool = True) -> None:
+    """Print the one JSON value a `--json` command answers with, and note that it was printed
+    (a ctrl+c after it adds nothing). ASCII only by default: a client's arguments may hold C1
+    controls (U+009B is a CSI) or bidi overrides, which JSON leaves raw and a terminal acts on."""
+    args.json_printed = True
+    _out(json.dumps(data, ensure_ascii=ascii_only, indent=2))
+
+
+# What `--json` says of a command stopped by ctrl+c (SIGINT) before it printed its answer.
+INTERRUPTED = "interrupted (ctrl+c) before the command finished."
+
+
+def said_interrupted(args: argparse.Namespace) -> None:
+    """Before ctrl+c (SIGINT) ends a `--json` command with exit 130: the one object it promises,
+    when it has not printed its answer yet (`message` says it was interrupted; an approval
+    written before the interruption is in the object, as on standard error). Nothing for the
+    text form, which prints nothing more when interrupted."""
+    if not getattr(args, "json", False) or getattr(args, "json_printed", False):
+        return
+    said, facts = getattr(args, "interrupted", None) or (INTERRUPTED, {})
+    json_out(args, {**failure_json(args, said), **facts, "message": said[:1].upper() + said[1:]})
+
+
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
 
@@ -185,6 +208,9 @@ def run(args: argparse.Namespace) -> int:
         return _checked_run(args)
     except UsageError as exc:
         said_in_json(args, exc)
+        raise
+    except KeyboardInterrupt:
+        said_interrupted(args)
         raise
 
 
@@ -251,9 +277,7 @@ def _act(args: argparse.Namespace, queue: Any, store_read: str) -> int:
     if args.action == "list":
         waiting = queue.pending()
         if args.json:
-            # ASCII only: a client's arguments may hold C1 controls (U+009B is a CSI) or bidi
-            # overrides, which JSON leaves raw and a terminal acts on.
-            _out(json.dumps([_summary(r) for r in waiting], ensure_ascii=True, indent=2))
+            json_out(args, [_summary(r) for r in waiting])  # ASCII only (see json_out)
             return 0
         if not waiting:
             _out(f"No calls are waiting for approval {store_read} (a gateway started with another "
@@ -287,8 +311,7 @@ def _show(args: argparse.Namespace, queue: Any) -> int:
         if not args.json:
             raise
         sentence = _sentence(str(exc)[:1].upper() + str(exc)[1:])
-        _out(json.dumps({"id": args.id, "found": False, "decision": None, "result": None, "message": sentence},
-                        ensure_ascii=True, indent=2))
+        json_out(args, {"id": args.id, "found": False, "decision": None, "result": None, "message": sentence})
         print(f"policytui approvals: {exc}.", file=sys.stderr)
         return 1
     if args.json:
@@ -300,7 +323,7 @@ def _show(args: argparse.Namespace, queue: Any) -> int:
         data["result"] = None if result is None else {"outcome": result.outcome, "reason": result.reason or None}
         if decided is None:
             data["seconds_left"] = round(request.seconds_left(), 1)
-        _out(json.dumps(data, ensure_ascii=True, indent=2))
+        json_out(args, data)
         return 0
     _out(f"id: {request.id}")
     _out(f"tool: {visible(request.tool)}")
@@ -390,8 +413,8 @@ def _answer(args: argparse.Namespace, queue: Any, approve: bool) -> int:
         done, sentence = False, _sentence(str(exc)[:1].upper() + str(exc)[1:])
         facts = {"decision": None, "by": None, "mine": False, "result": None, "reason": None}
     if args.json:
-        _out(json.dumps({"id": args.id, "asked": "approve" if approve else "reject", "done": done,
-                         **facts, "message": sentence}, ensure_ascii=True, indent=2))
+        json_out(args, {"id": args.id, "asked": "approve" if approve else "reject", "done": done,
+                        **facts, "message": sentence})
         if not done:
             print(f"policytui approvals: {sentence[:1].lower() + sentence[1:]}", file=sys.stderr)
         return 0 if done else 1
@@ -413,9 +436,11 @@ def _answered(args: argparse.Namespace, queue: Any, approve: bool) -> tuple[bool
         # ctrl+c while waiting to hear whether the call was sent: the approval is written and
         # stands (only the first decision does), so stopping must not read as taking it back.
         if decision.mine and decision.outcome == queue_mod.APPROVED:
-            print(f"policytui approvals: interrupted: call {args.id} is approved all the same (an answer "
-                  "cannot be taken back) and its gateway may send it; `policytui approvals show "
-                  f"{args.id}{_state_options(args)}` says whether it did.", file=sys.stderr)
+            said = (f"interrupted: call {args.id} is approved all the same (an answer cannot be taken "
+                    f"back) and its gateway may send it; `policytui approvals show {args.id}"
+                    f"{_state_options(args)}` says whether it did.")
+            print(f"policytui approvals: {said}", file=sys.stderr)
+            args.interrupted = (said, {"decision": decision.outcome, "by": decision.by or None, "mine": True})
         raise
 
 

@@ -7,7 +7,6 @@ every gateway sharing that store has counted: per policy, counter, scope and win
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -67,17 +66,20 @@ def _policy_file(key: str, wanted: str | None) -> Path | None:
 
 def run(args: argparse.Namespace) -> int:
     from policytui.cli import UsageError
-    from policytui.cli.approvals_cmd import said_in_json
+    from policytui.cli.approvals_cmd import said_in_json, said_interrupted
 
     try:
         return _checked_run(args)
     except UsageError as exc:
         said_in_json(args, exc)
         raise
+    except KeyboardInterrupt:
+        said_interrupted(args)
+        raise
 
 
 def _checked_run(args: argparse.Namespace) -> int:
-    from policytui.cli.approvals_cmd import _out, _sentence, failed, open_state
+    from policytui.cli.approvals_cmd import _out, _sentence, failed, json_out, open_state
     from policytui.gateway.store import StateUnavailable
     from policytui.gateway.store.base import CounterUse
     from policytui.textsafe import a_few, visible
@@ -107,7 +109,7 @@ def _checked_run(args: argparse.Namespace) -> int:
         return None if known is None else known.get((use.counter, use.scope, use.window), [])
 
     if args.json:
-        _out(json.dumps([{**u.to_json(), "limits": limits(u)} for u in uses], ensure_ascii=False, indent=2))
+        json_out(args, [{**u.to_json(), "limits": limits(u)} for u in uses], ascii_only=False)
         return 0
     if not uses and others:
         # A --policy spelt otherwise than the gateway was given it must not read as "unused".
