@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -202,10 +203,16 @@ def said_interrupted(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return run_saying_failures(args, _checked_run)
+
+
+def run_saying_failures(args: argparse.Namespace, checked_run: Callable[[argparse.Namespace], int]) -> int:
+    """`checked_run(args)`, with a mistake in the command line or a ctrl+c told in the one JSON
+    object `--json` promises (the sentence itself stays on standard error, as for every command)."""
     from policytui.cli import UsageError
 
     try:
-        return _checked_run(args)
+        return checked_run(args)
     except UsageError as exc:
         said_in_json(args, exc)
         raise

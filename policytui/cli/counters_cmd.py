@@ -65,17 +65,9 @@ def _policy_file(key: str, wanted: str | None) -> Path | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policytui.cli import UsageError
-    from policytui.cli.approvals_cmd import said_in_json, said_interrupted
+    from policytui.cli.approvals_cmd import run_saying_failures
 
-    try:
-        return _checked_run(args)
-    except UsageError as exc:
-        said_in_json(args, exc)
-        raise
-    except KeyboardInterrupt:
-        said_interrupted(args)
-        raise
+    return run_saying_failures(args, _checked_run)
 
 
 def _checked_run(args: argparse.Namespace) -> int:
