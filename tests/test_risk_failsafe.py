@@ -2812,16 +2812,23 @@ def test_a_later_clause_that_says_how_what_is_read_stands_reads(name, descriptio
 _MADE_UP = Path(__file__).parent / "fixtures" / "redteam" / "made-up-servers.json"
 
 
-def _categories_from_the_tools_command(tmp_path, tools):
-    """{name: category} as the installed `policytui tools --from FILE --json` prints them for a
-    snapshot of `tools`: the made-up rounds checked as a user meets them."""
+def _rows_from_the_tools_command(tmp_path, tools):
+    """{name: row} as the installed `policytui tools --from FILE --json` prints them for a
+    snapshot of `tools` (category, confidence, evidence ...)."""
     snapshot = tmp_path / "server.json"
     snapshot.write_text(json.dumps({"tools": tools}), encoding="utf-8")
     command = Path(sys.executable).parent / "policytui"
     done = subprocess.run([str(command), "tools", "--from", str(snapshot), "--json"],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    return {row["name"]: row["category"] for row in json.loads(done.stdout)["tools"]}
+    return {row["name"]: row for row in json.loads(done.stdout)["tools"]}
+
+
+def _categories_from_the_tools_command(tmp_path, tools):
+    """{name: category} as the installed `policytui tools --from FILE --json` prints them for a
+    snapshot of `tools`: the made-up rounds checked as a user meets them."""
+    return {name: row["category"]
+            for name, row in _rows_from_the_tools_command(tmp_path, tools).items()}
 
 
 def _round_through_the_tools_command(tmp_path, round_name):
@@ -3482,3 +3489,62 @@ def test_the_tools_command_reads_the_rounds_readers_of_money_logs_and_dry_runs_a
     # And every reader is Read.
     assert {spec["name"] for spec in specs if not spec["acts"] and found[spec["name"]] != "Read"
             } == set()
+
+
+# ----- readers named by a measure or state of a noun that is also a verb, and nouns of other
+# languages, beside twins that act ------
+
+
+def test_the_tools_command_reads_a_measure_of_a_noun_that_is_also_a_verb_and_not_its_twins(
+        tmp_path):
+    # Words the made-up round does not hold, as `policytui tools --from` lists them, one server:
+    # a verb of the name that is the noun a measure or state ending the name is of, the
+    # sentence the same noun phrase with nothing done in it (kebab-case, camelCase, snake_case,
+    # dotted); a Spanish rate and Portuguese information named by nouns; a Polish regulation
+    # whose genitive takes no preposition. Beside them, worded alike: a sentence that locks
+    # after "to", reboots "it", a setter handed the measure or its state, a passive, and a
+    # German balance settled by a separable verb.
+    reading = [
+        _snapshot_tool("reboot-count", "Reboot count of a host over the last week.", ["host"]),
+        _snapshot_tool("sendQuota", "Send quota of an API key and the messages sent today.",
+                       ["apiKey"]),
+        _snapshot_tool("retry_rate", "Retry rate of a queue's consumers, per hour.",
+                       ["queue"]),
+        _snapshot_tool("vault.lock_state", "Current lock state of a vault door.", ["door"]),
+        _snapshot_tool("refund_queue", "Queue of refunds awaiting review, oldest first."),
+        _snapshot_tool("tasa_devolucion", "Tasa de devolución de pedidos por mes.", ["mes"]),
+        _snapshot_tool("informacao_conta", "Informação da conta: titular e plano.", ["conta"]),
+        _snapshot_tool("regulamin_zwrotow", "Regulamin zwrotów sklepu: terminy i kto płaci za "
+                       "zwrot."),
+    ]
+    acting = [
+        _snapshot_tool("lock-state", "Lock state of a vault door, to lock or unlock it.",
+                       ["door"]),
+        _snapshot_tool("rebootCount", "Reboot count of a host; reboots it when over ten.",
+                       ["host"]),
+        _snapshot_tool("send.quota", "Send quota of an API key.", ["apiKey", "quota"]),
+        _snapshot_tool("lock_state", "Lock state of a door.", ["door", "locked"]),
+        _snapshot_tool("retryRate", "Retry rate of a queue is set to the given value.",
+                       ["queue", "value"]),
+        _snapshot_tool("tasa.devolucion", "Cambia la tasa de devolución de la tienda.",
+                       ["tasa"]),
+    ]
+    money = [
+        _snapshot_tool("saldo_ausgleichen", "Gleicht den Saldo des Kontos per Lastschrift aus.",
+                       ["konto"]),
+        _snapshot_tool("refund", "Refunds an order to the customer's card.", ["order"]),
+    ]
+    rows = _rows_from_the_tools_command(tmp_path, reading + acting + money)
+    assert {tool["name"]: rows[tool["name"]]["category"] for tool in reading} == {
+        tool["name"]: "Read" for tool in reading}
+    assert [tool["name"] for tool in acting if rows[tool["name"]]["category"] == "Read"] == []
+    assert {tool["name"]: rows[tool["name"]]["category"] for tool in money} == {
+        tool["name"]: "Financial" for tool in money}
+    # Less sure than a reader named by a reading verb, and the evidence names the words.
+    measured = rows["reboot-count"]
+    assert measured["confidence"] < 0.5
+    assert measured["evidence"][0].startswith("'reboot' is a noun before 'count', a measure")
+    assert rows["lock_state"]["evidence"][-1] == (
+        "argument 'locked' sets the 'lock' 'state' it would show: the name's verb acts")
+
+

@@ -35,12 +35,14 @@ from policytui.risk.descriptions import (
 from policytui.risk.findings import Reading, quote
 from policytui.risk.kinds import KIND_ORDER, KIND_RISK, KIND_TEXT
 from policytui.risk.names import NameVerbs
-from policytui.risk.schema import SchemaFacts, normalize
+from policytui.risk.schema import SchemaFacts, normalize, top_properties
 from policytui.risk.words import (
     DESCRIPTION_WINDOW,
     SEPARATORS,
     base_verb,
     fold_accents,
+    name_words,
+    participle_verb,
     sentence_tokens,
 )
 
@@ -359,6 +361,17 @@ def weigh_arguments(r: Reading, name: NameVerbs, desc: DescriptionVerbs, facts: 
         r.evidence.append(f"argument {quote(payloads[0])} holds something to write")
         r.against.append("the name and description alone would say it reads")
         r.category, r.severity = WRITE, DEFAULT_SEVERITY[WRITE]
+        r.disagree = True
+
+    if r.category == READ and r.measured is not None and (
+            setter := _sets_the_measure(r.measured, schema)) is not None:
+        # "lock_state": "Lock state of a door" with a `locked` switch; "send_limit" with a
+        # `limit`: the measure's reading holds only for a schema that picks what is shown.
+        noun, measure, named = r.measured
+        r.evidence.append(f"argument {quote(setter)} sets the {quote(noun)} {quote(measure)} "
+                          "it would show: the name's verb acts")
+        r.against.append("the name and description alone would say it reads")
+        r.category, r.severity = KIND_RISK[named]
         r.disagree = True
 
     # A name of nouns alone whose last word is a setting it must be handed a value of
@@ -862,3 +875,26 @@ _DESTINATION = re.compile(
 
 # Words that end like a path but name something else: a `zosmf_profile` is a set of settings.
 _NOT_PATHS = ("profile", "profiles")
+
+
+# Arguments that hand a measure reader a value rather than pick what is shown: a new value, a
+# target, a recipient, a payload or an amount.
+_VALUES_HANDED = frozenset(
+    """
+    value values new target desired set enabled enable engaged engage active amount body
+    content text message recipient recipients data payload file path
+    """.split())
+
+
+def _sets_the_measure(measured: tuple[str, str, str], schema: Any) -> str | None:
+    """The first argument of a measure reader's schema (`Reading.measured`) named by the noun,
+    its participle, the measure or a value handed to it (`locked`, `lock`, `limit`, `new_rate`,
+    `value`, `enabled`), or None when every argument only picks what is shown."""
+    noun, measure, _ = measured
+    own = {*noun.split(), measure, measure + "s"}
+    for argument, _prop in top_properties(schema):
+        words = set(name_words(argument))
+        if (words & own or words & _VALUES_HANDED
+                or any(w.endswith(("ed", "en")) and participle_verb(w) in own for w in words)):
+            return argument
+    return None

@@ -160,7 +160,7 @@ _FORMS: dict[str, str] = {
         plateste inchiriaza ramburseaza estorna estornar
         bayaran magbayad singilin
         verser versez versare liquida liquidar liquidare accredita accreditare abona abonar
-        incassa incassare begleicht begleichen erstattet erstatten
+        incassa incassare begleicht begleichen erstattet erstatten ausgleichen
         """,
 }
 _KIND: dict[str, str] = {
@@ -169,11 +169,12 @@ _KIND: dict[str, str] = {
 # German and Dutch words that are these verbs only with the particle the sentence ends with:
 # "Ruft ... ab" retrieves, "Gibt ... zurück" returns, "Fügt ... hinzu" adds, "Führt ... aus"
 # runs, "Legt ... an" creates, "Haalt ... op" fetches, "Geeft ... terug" returns, "Werkt ...
-# bij" updates, "Voert ... uit" runs.
+# bij" updates, "Voert ... uit" runs, "Gleicht ... aus" settles (a balance, by paying).
 _SPLIT: dict[str, tuple[str, str]] = {
     "ruft": ("ab", v.READ), "gibt": ("zuruck", v.READ), "fugt": ("hinzu", v.WRITE),
     "fuhrt": ("aus", v.EXECUTE), "legt": ("an", v.WRITE), "haalt": ("op", v.READ),
     "geeft": ("terug", v.READ), "werkt": ("bij", v.MODIFY), "voert": ("uit", v.EXECUTE),
+    "gleicht": ("aus", v.MONEY),
 }
 # German (and Dutch) infinitives that end a short command phrase ("Rechnung löschen",
 # "ophaalafspraak inplannen"), and how many words such a phrase may have. Only infinitives of
@@ -186,7 +187,7 @@ _FINAL_INFINITIVES = frozenset(
         entfernen ausfuhren abfragen herunterladen exportieren berechnen ermitteln finden
         vergleichen speichern aktualisieren bearbeiten andern stornieren starten bezahlen
         uberweisen kundigen setzen sperren neustarten inplannen plannen erfassen freigeben
-        versturen aanmaken
+        versturen aanmaken ausgleichen
         """.split()))
 # Turkish puts its verb last, in a name too: "liste_yukle" uploads a list, "kampanya_baslat"
 # starts a campaign. Imperatives of the table, and a few it lacks (baslat starts, durdur and

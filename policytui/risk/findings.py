@@ -72,6 +72,9 @@ class Reading:
     kind: str | None  # the riskiest kind of verb the words gave, None without one
     disagree: bool = False  # the riskier of two readings was taken
     rendered: bool = False  # it draws what it is handed: a payload is what it draws
+    # (the noun, the measure, the name's own kind) when a verb of the name was read as the noun
+    # a measure or a state is of ("lock_status"): an argument that sets them undoes it.
+    measured: tuple[str, str, str] | None = None
 
     def verdict(self) -> Verdict:
         verdict = Verdict(self.category, self.severity, min(self.confidence, 95) / 100,

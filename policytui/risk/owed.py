@@ -149,7 +149,14 @@ def terms_named(name_words: list[str], said: list[str]) -> str | None:
         if at >= len(said) or not same_word(said[at], word):
             return None
         at += 1
-    return terms if at < len(said) and said[at] in _OF else None
+    if at < len(said) and said[at] in _OF:
+        return terms
+    # Polish and Czech name what the terms are of in a bare genitive, with no "of": "Polityka
+    # zwrotów sklepu: terminy i warunki".
+    return terms if at < len(said) and terms in _GENITIVE_TERMS and said[at].isalpha() else None
+
+
+_GENITIVE_TERMS = frozenset("polityka politika regulamin podminky".split())
 
 
 def is_amount(word: str) -> bool:

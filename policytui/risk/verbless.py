@@ -373,6 +373,8 @@ _FOREIGN_VIEWS = frozenset(
     température nivel niveau livello estadísticas statistik statistiques statistiche suivi
     resultado resultados risultato risultati résultat résultats ergebnis ergebnisse
     szczegóły podrobnosti einzelheiten
+    información informacion informação informacao informazioni configuración configuracion
+    configuração configuracao límite limite tasa taxa tasso cuota
     previsão previsao previsión prévision previsione prognose intensidad intensità intensité
     """.split()) | _PREVIEWS
 # Of those, the nouns no language uses as a verb: an article after one opens what the view is

@@ -86,6 +86,7 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
     clear = False  # a clear sign (not only a weak one) for the reading
     disagree = False
     rendered = False  # drawn from the data it is handed: a payload is what it draws
+    measured: tuple[str, str, str] | None = None  # (noun, measure, the name's kind)
     desc_kind = desc.kind
     if name.server_noun is not None:
         evidence.append(f"name word '{name.server_noun}' is a noun here: the server's other "
@@ -113,6 +114,20 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         evidence.append(f"name word {quoted_word(name.verb)} names a money act whose state is "
                         f"read, and the description starts with '{desc.lead}'")
         kind, confidence, clear = v.READ, 70, True
+    elif (measure_named := _measure_of_a_noun(name, desc)) is not None:
+        # "lock_status": "Lock status of a user account: locked or not"; "refundRate": "Refund
+        # rate of a store over a month". The name's verb is a noun before a measure or a state
+        # ending the name, and the first sentence is the same noun phrase with nothing done
+        # in it: the tool shows the measure. Less sure than a reading verb; the arguments and
+        # what later sentences say still count below.
+        noun, measure = measure_named
+        measured = (noun, measure, name.kind or v.WRITE)
+        against.append(f"the name's {quoted_word(name.verb or noun)} alone would say it "
+                       f"{texts[name.kind or v.WRITE]}")
+        evidence.append(f"{quoted_word(noun)} is a noun before {quoted_word(measure)}, a measure "
+                        "or state ending the name, and the description's first sentence is a "
+                        f"noun phrase naming that {quoted_word(measure)}, with nothing done in it")
+        kind, confidence, clear, desc_kind = v.READ, 40, True, None
     elif name.kind is not None and name.verb is not None:
         kind, confidence, clear = _name_reading(name, desc, evidence, against)
         disagree = name.last is not None
@@ -481,7 +496,8 @@ def read_words(name: NameVerbs, desc: DescriptionVerbs) -> Reading:
         kind = _take_later_act(act, kind, evidence, against)
         disagree = True
         category, severity = KIND_RISK[kind]
-    return Reading(category, severity, confidence, evidence, against, kind, disagree, rendered)
+    return Reading(category, severity, confidence, evidence, against, kind, disagree, rendered,
+                   measured if kind == v.READ else None)
 
 
 # The first line of evidence of a verbless tool read by a denial (`_denied`): the server's
@@ -1204,10 +1220,13 @@ def _asked_of(words: list[str], at: int) -> bool:
     days allowed, the conditions and who pays the return shipping"): someone else does it."""
     return at > 1 and ((words[at - 1] in ("which", "whose", "what")
                         and words[at - 2] in _ASKING_PREPOSITIONS)
-                       or (words[at - 1] == "who" and words[at - 2] in _LIST_JOINS))
+                       or (words[at - 1] in _WHO and words[at - 2] in _LIST_JOINS))
 
 
-_LIST_JOINS = frozenset((",", "and", "or"))
+# "who", and "and" and "or", in the languages whose terms are read (`terms_named`): "terminy,
+# warunki i kto płaci za przesyłkę", "plazos, condiciones y quién paga el envío".
+_WHO = frozenset("who kto quien quem wer qui chi kdo".split())
+_LIST_JOINS = frozenset((",", "and", "or", "i", "y", "e", "und", "et", "oder", "ou", "lub"))
 
 
 # What opens the object of a step the tables do not know, after the question's comma: "...,
@@ -1308,17 +1327,19 @@ def _simulates_access(name: NameVerbs, desc: DescriptionVerbs) -> bool:
     return True
 
 
-def _nothing_acts_in(desc: DescriptionVerbs, amount: str | None = None) -> bool:
+def _nothing_acts_in(desc: DescriptionVerbs, *named: str) -> bool:
     """Does the first sentence do nothing: no verb that acts after a comma, no word of it a
     verb of the English or the European tables that does more than read (German ends a command
     with its verb: "Fällige Rechnungen begleichen"), no passive ("... wird abgebucht"), the
-    `amount` word leading it aside?"""
+    `named` words that the name's noun phrase is made of (an amount, "importe"; "lock" of
+    "Lock status", and its participle, "locked or not") aside?"""
     if not _nothing_done_after(desc) or _a_passive_in(desc.words) or says_done_in_the_passive(
             desc.sentence):
         return False
-    for word in desc.words:
-        if word == amount:
-            continue
+    for at, word in enumerate(desc.words):
+        if word in named or (named and participle_verb(word) in named) or _asked_of(
+                desc.words, at):
+            continue  # (or who else does it, an item of a list: "... i kto płaci")
         verb = base_verb(word) or participle_verb(word)
         if verb is not None and v.VERBS[verb] != v.READ:
             return False
@@ -1326,6 +1347,103 @@ def _nothing_acts_in(desc: DescriptionVerbs, amount: str | None = None) -> bool:
         if kind is not None and kind != v.READ:
             return False
     return True
+
+
+# Verbs that are as often the nouns of their acts, before a measure or a state that ends a
+# name ("lock_status", "leave_balance", "upload_quota", "fill_rate", "restart_count",
+# "refund_rate", "send_limit", "kill_switch_state"), each with the words that name the noun.
+_NOUN_VERBS: dict[str, tuple[str, ...]] = {
+    "lock": ("lock",), "leave": ("leave",), "upload": ("upload",), "fill": ("fill",), "restart": ("restart",), "reboot": ("reboot",), "refund": ("refund",),
+    "send": ("send",), "payout": ("payout",), "retry": ("retry",), "crash": ("crash",),
+    "kill": ("kill", "switch"),
+}
+# Measures and states a name of such a noun ends with. Not a money act's own noun, and not a
+# mode, a target or a setting, which a call sets.
+_MEASURES_OF_A_NOUN = frozenset(
+    "status state count rate quota balance limit score queue ratio".split())
+# Words before the noun phrase that say which value of the measure is meant.
+_WHICH_VALUE = frozenset(
+    "current daily monthly weekly hourly total remaining latest live overall average the "
+    "annual".split())
+_MEASURE_WITHIN = 5
+
+
+def _measure_of_a_noun(name: NameVerbs, desc: DescriptionVerbs) -> tuple[str, str] | None:
+    """(the noun, the measure) when the name is one of `_NOUN_VERBS`'s nouns and a measure or
+    state (`_MEASURES_OF_A_NOUN`), nothing else, and its first sentence is a noun phrase
+    naming the same measure of the same noun ("Lock status of a user account", "Daily send
+    limit of a mailbox", "Current state of the trading kill switch"), with no verb in it that
+    acts, no passive and nothing done after it; else None. Never a noun that stands alone
+    (`refund`, `kill_switch`), nor a sentence that leads with the verb before an object
+    ("Lock the account status")."""
+    own = name.words[1 if name.namespace else 0:]
+    verb = name.verb
+    if verb is None or name.kind is None or verb not in _NOUN_VERBS or name.alternatives:
+        return None
+    noun = _NOUN_VERBS[verb]
+    if own[:-1] != list(noun) or own[-1] not in _MEASURES_OF_A_NOUN:
+        return None
+    measure = own[-1]
+    said = desc.words
+    at = 0
+    while at < len(said) and said[at] in _WHICH_VALUE:
+        at += 1
+    head = said[at:at + len(own)]
+    if head == own or head == [*noun, measure + "s"]:
+        # "Upload quota of a workspace", "Lock status: ..." (the name's words again, then
+        # the phrase ends).
+        after = at + len(own)
+        if after < len(said) and said[after] not in _HEAD_ENDS:
+            return None
+    elif said[at:at + 2] == [measure, "of"]:
+        # "Current state of the trading kill switch", "Queue of payouts awaiting approval":
+        # the measure, then what it is of, the noun within a few words.
+        window = said[at + 2:at + 2 + _MEASURE_WITHIN]
+        if not any(window[i:i + len(noun)] == list(noun)
+                   or (len(noun) == 1 and window[i] == noun[0] + "s")
+                   for i in range(len(window))):
+            return None
+    else:
+        return None
+    if (unknown_command(name, desc) is not None or not _nothing_done_later(desc)
+            or _acting_word(desc, (*noun, measure)) is not None):
+        return None
+    return " ".join(noun), measure
+
+
+# What a noun, never a verb, follows in a noun phrase: "a trading day", "its orders", "the
+# desk's orders" ("s" of the possessive), "of restarts".
+_BEFORE_A_NOUN = OBJECT_OPENERS | frozenset("s of per by for in on at over with and or".split())
+
+
+def _acting_word(desc: DescriptionVerbs, noun: tuple[str, ...]) -> str | None:
+    """The word that acts in a first sentence of a noun phrase, or None when it only names
+    things: every word that is a verb form of the tables doing more than read acts, but where
+    a noun stands (after an article, a possessive or a preposition: "as a share of its
+    orders"), the noun phrase's own noun ("Lock status: locked or not", "messages sent today")
+    or a state listed after a colon ("...: armed or tripped"); so does an act after "to" or a
+    clause mark, a passive and a verb of the European tables that acts."""
+    if ";" in desc.text.split(".", 1)[0]:
+        return ";"
+    if _a_passive_in(desc.words) or says_done_in_the_passive(desc.sentence):
+        return "(a passive)"
+    words = desc.words
+    listed = _states_listed(desc.sentence) or 0
+    for i, word in enumerate(words[:len(words) - listed]):
+        verb = base_verb(word) or participle_verb(word)
+        before = words[i - 1] if i else ""
+        if verb is None or v.VERBS[verb] == v.READ or (verb in noun and before != "to"):
+            kind = european_kind(word)
+            if verb is None and kind is not None and kind != v.READ:
+                return word  # "Límite de envíos: cambia ...": a verb of another language
+            continue
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if before in ("to", ",", ":", "-", "") or after in OBJECT_OPENERS or after == "it" or (
+                word != verb and before not in _BEFORE_A_NOUN and not word.endswith("ing")):
+            # "..., to reset the counter"; "... or unlock it"; "... and resets it"; "...,
+            # issued"
+            return word
+    return None
 
 
 def _trial_at(words: list[str], at: int) -> str | None:
