@@ -3548,3 +3548,37 @@ def test_the_tools_command_reads_a_measure_of_a_noun_that_is_also_a_verb_and_not
         "argument 'locked' sets the 'lock' 'state' it would show: the name's verb acts")
 
 
+
+_MEASURES_OF_NOUNS = "43-readers-named-by-a-measure-or-state-and-nouns-of-other-languages"
+
+
+def test_the_tools_command_reads_the_rounds_measures_of_nouns_and_no_acting_twin(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of each server of
+    # the forty-third round (readers named by a measure or state of a noun that is also a verb,
+    # `kill_switch_state`, `restart_count`, `lockStatus`, `upload-quota`, `send.limit`,
+    # `fill_rate`, `leave_balance`, `refundRate`, `payout-queue`, a German `kontostand`, Spanish,
+    # Portuguese and Polish nouns, each beside a twin worded alike that flips the switch,
+    # restarts, locks, uploads, sends, fills, files the request, refunds, pays out, settles,
+    # issues the invoice, sets the lock state or the limit), a server at a time: the shop's
+    # acting tools are named as its readers are, in a server of their own.
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    servers = [server["tools"] for server in made_up["servers"]
+               if server["round"] == _MEASURES_OF_NOUNS]
+    assert [len(round_tools) for round_tools in servers] == [14, 11, 6, 6]
+    found = []
+    for round_tools in servers:
+        categories = _categories_from_the_tools_command(tmp_path, [
+            {key: value for key, value in spec.items() if key not in ("acts", "money")}
+            for spec in round_tools])
+        found += [(spec, categories[spec["name"]]) for spec in round_tools]
+    assert [spec["name"] for spec, category in found if spec["acts"] and category == "Read"] == []
+    # Every money act is Financial, and nothing else is.
+    assert [spec["name"] for spec, category in found
+            if (category == "Financial") != spec["money"]] == []
+    # Every reader is Read but four, which fail closed: a clause that ends something ("when
+    # the lock ends"), a passive ("how much of it is used"), "limit orders" (a verb after a
+    # noun), and Spanish "Facturación", the act of invoicing as often as its total.
+    assert {spec["name"]: category for spec, category in found
+            if not spec["acts"] and category != "Read"} == {
+        "lockStatus": "Write", "send.limit": "Write", "fill_rate": "Write",
+        "facturacion": "Other"}
