@@ -613,6 +613,7 @@ def _smuggling_cases(gateway: Gateway) -> dict[str, bytes]:
     (h11 reads each leniently), each an allowed call that must not reach the server."""
     body = call(1, "list_flows", {"namespace": "smuggled"})
     n = len(body)
+    chunked = _head(gateway, "Transfer-Encoding: chunked\r\n").encode()
     return {
         # A trailer field arrives after the body, so a router that reads the headers sees none of it.
         "a trailer Mcp-Name": _head(gateway, "Transfer-Encoding: chunked\r\n").encode()
@@ -626,25 +627,45 @@ def _smuggling_cases(gateway: Gateway) -> dict[str, bytes]:
         "a Content-Length with leading zeros": _head(gateway, f"Content-Length: 0{n}\r\n").encode() + body,
         "a Content-Length given twice alike": _head(gateway, f"Content-Length: {n}\r\nContent-Length: {n}\r\n").encode() + body,
         "a Content-Length listing its value twice": _head(gateway, f"Content-Length: {n}, {n}\r\n").encode() + body,
+        # h11 takes anything after ';' for a chunk extension; a proxy may end the line at a bare
+        # CR, or read a quoted extension across the CRLF.
+        "a chunk extension": chunked + b"%x;ext=1\r\n%s\r\n0\r\n\r\n" % (n, body),
+        "a chunk extension holding a bare CR": chunked + b"%x;a\rb\r\n%s\r\n0\r\n\r\n" % (n, body),
+        "a chunk extension opening a quote": chunked + b'%x;a="\r\n%s\r\n0\r\n\r\n' % (n, body),
+        "a chunk extension on the last chunk": chunked + b"%x\r\n%s\r\n0;x\r\n\r\n" % (n, body),
+        # A proxy that reads 16 digits at most takes the first 16 zeros for the last chunk.
+        "a chunk size of 19 hex digits": chunked + b"%019x\r\n%s\r\n0\r\n\r\n" % (n, body),
+        "a chunk size with a space after it": chunked + b"%x \r\n%s\r\n0\r\n\r\n" % (n, body),
+        # A proxy that cuts the size at 64 bits reads n; h11 waits for 2**64 bytes more.
+        "a chunk size past 64 bits": chunked + b"%x\r\n%s\r\n0\r\n\r\n" % (2**64 + n, body),
+        # HTTP/1.0 has no Transfer-Encoding: a proxy may read this body as having no length.
+        "a chunked HTTP/1.0 request": _head(gateway, "Transfer-Encoding: chunked\r\n").replace(
+            "HTTP/1.1", "HTTP/1.0", 1).encode() + _chunked(body),
     }
 
 
-SMUGGLING_CASES = ["a trailer Mcp-Name", "any trailer", "a folded header line", "a folded header line (tab)",
+# Cases refused once the body is read, its tool named in the audit line.
+BODY_READ_CASES = ["a trailer Mcp-Name", "any trailer", "a chunk extension", "a chunk extension holding a bare CR",
+                   "a chunk extension opening a quote", "a chunk extension on the last chunk",
+                   "a chunk size of 19 hex digits", "a chunk size with a space after it"]
+SMUGGLING_CASES = ["a folded header line", "a folded header line (tab)",
                    "a bare LF ending a header line", "bare LFs throughout the head",
                    "a Content-Length with leading zeros", "a Content-Length given twice alike",
-                   "a Content-Length listing its value twice"]
+                   "a Content-Length listing its value twice", *BODY_READ_CASES, "a chunk size past 64 bits",
+                   "a chunked HTTP/1.0 request"]
 
 
 @pytest.mark.parametrize("case", SMUGGLING_CASES)
 def test_framing_a_proxy_may_read_otherwise_is_refused_audited_and_the_connection_closed(
         gateway: Gateway, case: str) -> None:
     """h11, under the gateway, reads trailer fields after a chunked body, folded header lines,
-    bare LF line ends and a Content-Length with leading zeros or given twice alike; a proxy in
-    front may read each otherwise (a trailer it never saw, a header of its own where the line
-    is folded, another end of the body) and take the rest of the connection for a request of
-    its own. Each is refused 400 before anything is decided or sent, audited as a refused
-    message that may be a call (its body is not read), and the connection closed, so the
-    request after it on the connection is never read."""
+    bare LF line ends, a Content-Length with leading zeros or given twice alike, anything after
+    a chunk size's ';' as an extension, sizes of up to 20 hex digits with spaces after them,
+    and a chunked body in HTTP/1.0; a proxy in front may read each otherwise (a trailer it never
+    saw, a header of its own where the line is folded, another end of a chunk or of the body)
+    and take the rest of the connection for a request of its own. Each is refused 400 before
+    anything is decided or sent, audited as a refused message that may be a call, and the
+    connection closed, so the request after it on the connection is never read."""
     after = call(2, "list_flows", {"namespace": "after-smuggled"})
     second = _head(gateway, length=len(after)).encode() + after
     with socket.create_connection((gateway.host, gateway.port), timeout=15) as sock:
@@ -659,19 +680,25 @@ def test_framing_a_proxy_may_read_otherwise_is_refused_audited_and_the_connectio
     error = json.loads(answer)["error"]
     assert error["code"] == wire.INVALID_REQUEST and error["message"].startswith("Bad Request: "), (case, error)
     assert gateway.check_server_side() == []
-    # A trailer comes after the body, which is read by then: its line names the call's tool, as
-    # for a header that does not match the body. A head refused is refused before its body is
-    # read: it may be a call, with no tool named.
-    tool = "list_flows" if "trailer" in case else None
+    # A chunk line or a trailer is read with the body: its line names the call's tool, as for a
+    # header that does not match the body. A head refused is refused before its body is read,
+    # and a body whose chunk size h11 reads past 64 bits before it is all read: it may be a
+    # call, with no tool named.
+    tool = "list_flows" if case in BODY_READ_CASES else None
     assert [(a["tool"], a["decision"], a["rule"], a["code"], a["reason"]) for a in gateway.audit()] == [
         (tool, "refused", "wire", wire.INVALID_REQUEST, error["message"])], case
 
 
 def test_a_chunked_body_without_trailer_fields_is_served(gateway: Gateway) -> None:
-    """Chunked bodies themselves are HTTP/1.1 as clients send them: only trailer fields are refused."""
+    """Chunked bodies themselves are HTTP/1.1 as clients send them: only trailer fields, chunk
+    extensions and sizes that are not 1 to 16 hex digits are refused. Here the body comes in
+    three chunks, one size in capitals with leading zeros to 16 digits."""
     body = call(1, "list_flows", {"namespace": "chunked"})
+    first, second, third = body[:10], body[10:30], body[30:]
+    chunks = b"%x\r\n%s\r\n%016X\r\n%s\r\n%X\r\n%s\r\n0\r\n\r\n" % (
+        len(first), first, len(second), second, len(third), third)
     with socket.create_connection((gateway.host, gateway.port), timeout=15) as sock:
-        sock.sendall(_head(gateway, "Transfer-Encoding: chunked\r\nConnection: close\r\n").encode() + _chunked(body))
+        sock.sendall(_head(gateway, "Transfer-Encoding: chunked\r\nConnection: close\r\n").encode() + chunks)
         seen = b""
         while chunk := sock.recv(65536):
             seen += chunk

@@ -242,15 +242,23 @@ def head_timeout_protocol(seconds: float = HEAD_SECONDS) -> type:
     are answered as long as they last).
 
     It also tells the relay of framing a proxy in front may read otherwise than h11 does
-    (`policytui.gateway.http_framing`): a request head with folded lines, bare LF line ends or
-    a Content-Length that is not one plain number, and trailer fields after a chunked body,
-    each noted in the request's ASGI `state` (HEAD_KEY, TRAILERS_KEY)."""
+    (`policytui.gateway.http_framing`): a request head with folded lines, bare LF line ends,
+    a Content-Length that is not one plain number or a Transfer-Encoding in HTTP/1.0, a chunk
+    size line with an extension or a size that is not plain, and trailer fields after a chunked
+    body, each noted in the request's ASGI `state` (HEAD_KEY, BODY_KEY)."""
     import asyncio
 
     import h11
+    from h11._readers import ChunkedReader
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    from policytui.gateway.http_framing import HEAD_KEY, TRAILERS, TRAILERS_KEY, head_problem
+    from policytui.gateway.http_framing import (
+        BODY_KEY,
+        HEAD_KEY,
+        TRAILERS,
+        chunk_line_problem,
+        head_problem,
+    )
 
     class FramingNotedConnection(h11.Connection):
         """h11's server side, telling `protocol` what it read leniently in each request."""
@@ -267,12 +275,25 @@ def head_timeout_protocol(seconds: float = HEAD_SECONDS) -> type:
             # Content-Length normalised, it no longer shows them); pipelined requests come
             # through here too, each from its first byte.
             problem = head_problem(self.trailing_data[0]) if self.their_state is h11.IDLE else None
+            chunk_problem = self._chunk_line_problem() if self.their_state is h11.SEND_BODY else None
             event = super().next_event()
             if isinstance(event, h11.Request):
                 self.protocol.note_head(problem)
+            elif chunk_problem is not None:
+                self.protocol.note_body(chunk_problem)
             elif isinstance(event, h11.EndOfMessage) and event.headers:
-                self.protocol.note_trailers()
+                self.protocol.note_body(TRAILERS)
             return event
+
+        def _chunk_line_problem(self) -> str | None:
+            # The size line of the next chunk, when h11 is about to read one: h11 (pinned to
+            # 0.16 in pyproject.toml) drops the line once read, keeping only the size. Read in
+            # place, never copied: the buffer may hold megabytes of body after the line.
+            reader = self._reader
+            if not isinstance(reader, ChunkedReader) or reader._reading_trailer or reader._bytes_in_chunk:
+                return None
+            # After a chunk's data h11 first drops its CRLF (`_bytes_to_discard`), then reads the line.
+            return chunk_line_problem(self._receive_buffer._data, len(reader._bytes_to_discard))
 
     class HeadTimeoutProtocol(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
@@ -287,12 +308,12 @@ def head_timeout_protocol(seconds: float = HEAD_SECONDS) -> type:
             # h11 hands it the request: the problem goes into that copy, this request's alone.
             self.app_state = {**self._shared_state, HEAD_KEY: problem} if problem else self._shared_state
 
-        def note_trailers(self) -> None:
-            # Trailer fields come after the body, when the request runs: its `state` is shared
-            # with the relay (middleware copies the scope, not the state in it), which reads
-            # it once the whole body is in.
+        def note_body(self, problem: str) -> None:
+            # Chunk lines and trailer fields come after the head, when the request runs: its
+            # `state` is shared with the relay (middleware copies the scope, not the state in
+            # it), which reads it once the whole body is in. The first problem found is told.
             if self.scope is not None:
-                self.scope["state"][TRAILERS_KEY] = TRAILERS  # type: ignore[typeddict-unknown-key]
+                self.scope["state"].setdefault(BODY_KEY, problem)  # type: ignore[attr-defined]
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)

@@ -167,8 +167,11 @@ class HttpSession(StdioRelay):
             self.stream.put_nowait(_DONE)
 
 
-async def _body(receive: Any) -> bytes | None:
-    """The request body; None when it is over the message limit."""
+async def _body(receive: Any, state: dict[str, Any]) -> bytes | None:
+    """The request body; None when it is over the message limit. A body whose framing a proxy
+    in front may read otherwise (`http_framing.BODY_KEY` in the request's `state`) is not read
+    on: what follows may be a request of its own to that proxy, or never come (a chunk size
+    past 64 bits); the part read so far is returned, to be refused."""
     parts: list[bytes] = []
     size = 0
     while True:
@@ -180,7 +183,7 @@ async def _body(receive: Any) -> bytes | None:
         if size > wire.MAX_MESSAGE_BYTES:
             return None
         parts.append(chunk)
-        if not event.get("more_body"):
+        if not event.get("more_body") or http_framing.BODY_KEY in state:
             return b"".join(parts)
 
 
@@ -423,7 +426,7 @@ class HttpRelayApp:
         assert reading is not None
         self._reading.add(reading)
         try:
-            body = await asyncio.wait_for(_body(receive), self.body_seconds)
+            body = await asyncio.wait_for(_body(receive, scope.get("state", {})), self.body_seconds)
         except TimeoutError:
             log.debug("refused an HTTP request: its body did not arrive within %s s", self.body_seconds)
             await self._refused_unread(scope, send, 408, "Request Timeout: the body did not arrive in time", close=True)
@@ -443,12 +446,13 @@ class HttpRelayApp:
                                  self._caller(scope), line=wire.OVERLONG)
             await _rpc_error(send, 413, None, wire.INVALID_REQUEST, "Invalid Request: the message is too large")
             return
-        if scope.get("state", {}).get(http_framing.TRAILERS_KEY) is not None:
-            # Fields after the body: a router in front that acts on the headers never saw them,
-            # or merged them into the headers. The message is read, for its audit line, and
-            # refused whatever the fields say; the connection is closed, as for any framing
+        if scope.get("state", {}).get(http_framing.BODY_KEY) is not None:
+            # A chunk line or fields after the body a proxy in front may read otherwise: a
+            # router that acts on the headers never saw trailer fields, or merged them into the
+            # headers; a proxy may end a chunk elsewhere. The message is read, for its audit
+            # line, and refused whatever it says; the connection is closed, as for any framing
             # a proxy may read otherwise.
-            reason = scope["state"][http_framing.TRAILERS_KEY]
+            reason = scope["state"][http_framing.BODY_KEY]
             log.debug("refused a client message (%s)", reason)
             self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, reason), self._caller(scope), line=body)
             await _refuse_and_close(send, 400, reason)
