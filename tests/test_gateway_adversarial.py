@@ -309,10 +309,14 @@ def hostile_cases(t: Target) -> list[Case]:
     fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t.denied)
     folded_forms = (fullwidth, t.denied[0] + "\u00ad" + t.denied[1:], t.denied + "\u2060", "\u202e" + t.denied,
                     *((t.denied.replace("s", "\u017f", 1),) if "s" in t.denied else ()))
-    for variant in (t.denied + " ", t.denied.upper(), t.denied + "\u0000", "\u200b" + t.denied, *folded_forms,
-                    t.hidden, MISSING):
+    for variant in (t.denied + " ", t.denied.upper(), "\u200b" + t.denied, *folded_forms, t.hidden, MISSING):
         i = next(ids)
         add(f"name {variant!r}", _dump(_call(i, variant, t.denied_args)), [(i, "unknown")])
+    # The denied name ended by a NUL is the denied tool to a server that keeps texts as C strings:
+    # refused, as any text holding a NUL is.
+    i = next(ids)
+    add("name ending in NUL", _dump(_call(i, t.denied + "\u0000", t.denied_args)), [(i, "error")],
+        codes={INVALID_REQUEST})
 
     # Sizes and depth.
     i = next(ids)
@@ -332,10 +336,13 @@ def hostile_cases(t: Target) -> list[Case]:
     i = next(ids)
     add("params an array", _dump({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": [t.denied]}),
         [(i, "error")], codes={INVALID_PARAMS})
-    for method in ("Tools/Call", "tools/call ", "tools/call\u0000", "tools//call", "tools/execute"):
+    for method in ("Tools/Call", "tools/call ", "tools//call", "tools/execute"):
         i = next(ids)
         add(f"method {method!r}", _dump({**_call(i, t.denied, t.denied_args), "method": method}), [(i, "error")],
             codes={METHOD_NOT_FOUND})
+    i = next(ids)
+    add("method 'tools/call' ending in NUL", _dump({**_call(i, t.denied, t.denied_args), "method": "tools/call\u0000"}),
+        [(i, "error")], codes={INVALID_REQUEST})
     i = next(ids)
     add("method an array", _dump({**_call(i, t.denied, t.denied_args), "method": ["tools/call"]}), [(i, "error")],
         codes={INVALID_REQUEST})

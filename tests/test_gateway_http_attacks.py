@@ -18,6 +18,7 @@ allowed (at most `LIMIT` calls a day per grant, approval asked when the namespac
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import socket
@@ -472,6 +473,33 @@ def test_modern_batches_and_duplicate_keys_never_reach_the_server(gateway: Gatew
     # doubt), the ambiguous or non-standard ones with no tool named.
     assert [(a["tool"], a["decision"]) for a in gateway.audit()] == [
         ("delete_flow", "refused"), ("list_flows", "refused")] + [(None, "refused")] * (len(bodies) - 1)
+
+
+@pytest.mark.parametrize("params", [
+    # A parser on C strings (json-c) cuts the second key to `name` and keeps its value: delete_flow.
+    '"name":"list_flows","name\\u0000":"delete_flow","arguments":{"namespace":"prod","flow_id":"billing"}',
+    '"name":"delete_flow\\u0000","arguments":{"namespace":"prod","flow_id":"billing"}',
+    '"name":"list_flows","arguments":{"namespace":"nul\\u0000approve"}',
+])
+def test_a_nul_anywhere_in_a_call_is_refused_and_never_forwarded(gateway: Gateway, params: str) -> None:
+    """A text holding a NUL is another text to a server that reads C strings (`wire`): the
+    call of list_flows with a second `name\\u0000` key is delete_flow there, `delete_flow\\u0000`
+    (denied here as a tool no rule names) is delete_flow, and the namespace `nul\\u0000approve`
+    is `nul`. Refused 400
+    (-32600, under the request's id), audited with no tool named, never forwarded, as over stdio
+    (`test_gateway_attacks_nul`)."""
+    meta = ',"_meta":' + json.dumps(META)
+    body = b'{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{%s}}' % (params + meta).encode()
+    # The Mcp-Name the body's name is to the gateway, NUL and all (in the base64 form a value
+    # with a control character takes), so no header mismatch is what refuses it.
+    name = json.loads(body)["params"]["name"]
+    header = "=?base64?" + base64.b64encode(name.encode()).decode() + "?=" if "\x00" in name else name
+    answer = gateway.post(modern_headers(gateway.alice, "tools/call", header), body)
+    assert (answer.status, answer.json()) == (400, {"jsonrpc": "2.0", "id": 7, "error": {
+        "code": wire.INVALID_REQUEST, "message": wire.HOLDS_NUL}}), answer
+    assert gateway.check_server_side() == []
+    assert b"\\u0000" not in gateway._read("received.bin")
+    assert [(a["tool"], a["decision"], a["reason"]) for a in gateway.audit()] == [(None, "refused", wire.HOLDS_NUL)]
 
 
 def test_deep_nesting_is_refused_or_decided_never_a_crash(gateway: Gateway) -> None:

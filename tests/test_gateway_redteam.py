@@ -743,7 +743,6 @@ METHOD_VARIANTS = [
     "TOOLS/CALL",
     "tools/Call",
     "tools//call",
-    "tools/call\u0000",
     "tools\\/call\u200b",
     "tools/calls",
     "tools.call",

@@ -74,13 +74,16 @@ async def test_an_argument_no_path_reading_can_be_made_of_is_denied_and_audited(
 ) -> None:
     """"~\\u0000..." made reading the argument as a path raise (a home folder named with a NUL)
     outside the conditions' fail-closed guard: the client got "internal error in the gateway"
-    and the call had no audit line. It is denied and audited, and the gateway serves on."""
+    and the call had no audit line. A text holding a NUL is now refused at the wire (a server on
+    C strings reads it cut short), before any condition reads it: the client is told, the call
+    audited `refused`, and the gateway serves on."""
     policy = {"version": "1", "default": "allow", "tools": {"echo": {
         "deny_if": [{"path": "args.message", "op": "regex", "value": "secret"}]}}}
     async with stdio_gateway(tmp_path, policy, everything_server(test_servers)) as gw:
         answer = await _ask(gw, 1, "tools/call", {"name": "echo", "arguments": {"message": "~\u0000/secret"}})
-        assert "[POLICY DENIED]" in json.dumps(answer), answer
+        assert answer.get("error", {}).get("code") == -32600 and "NUL" in answer["error"]["message"], answer
         answer = await _ask(gw, 2, "tools/call", {"name": "echo", "arguments": {"message": "hello"}})
         assert "Echo: hello" in json.dumps(answer), answer
-    records = [(r["decision"], r["rule"]) for r in outcome_lines(tmp_path / "audit.jsonl") if r["tool"] == "echo"]
-    assert records == [("denied", "tools.echo.deny_if[0]"), ("allowed", "tools.echo")]
+    records = [(r["tool"], r["decision"], r["rule"]) for r in outcome_lines(tmp_path / "audit.jsonl")
+               if r["decision"] != "probe"]
+    assert records == [(None, "refused", "wire"), ("echo", "allowed", "tools.echo")]

@@ -83,14 +83,14 @@ def test_json_whitespace_anywhere_is_the_same_message(whitespace: bytes) -> None
 
 def test_what_is_sent_is_compact_ascii_on_one_line() -> None:
     message = wire.parse(
-        '{"jsonrpc":"2.0","id":"\u00e9","method":"tools/call","params":{"name":"a\\u2028\\r\\n\\u0000",'
+        '{"jsonrpc":"2.0","id":"\u00e9","method":"tools/call","params":{"name":"a\\u2028\\r\\n\\u0001",'
         '"arguments":{"s":"\\ud83d\\ude00\u202e","f":1e5}}}'.encode()
     )
     data = wire.encode(message)
     assert data.endswith(b"\n") and data.count(b"\n") == 1
     assert all(0x20 <= byte <= 0x7E for byte in data[:-1])
     assert json.loads(data) == message
-    assert data == (b'{"jsonrpc":"2.0","id":"\\u00e9","method":"tools/call","params":{"name":"a\\u2028\\r\\n\\u0000",'
+    assert data == (b'{"jsonrpc":"2.0","id":"\\u00e9","method":"tools/call","params":{"name":"a\\u2028\\r\\n\\u0001",'
                     b'"arguments":{"s":"\\ud83d\\ude00\\u202e","f":100000.0}}}\n')
 
 

@@ -20,6 +20,11 @@ other one of two duplicate keys, or read `NaN` where the gateway saw nothing. So
   `argument\u017f`, whose long s Go folds to `s`): Go's `encoding/json` matches a key to its
   field whatever its case and keeps the last (mark3labs/mcp-go; the Go MCP SDK until
   CVE-2026-27896), so the server would run the call the gateway did not decide;
+- a message holding a NUL (`\\u0000`) in a key or a text is refused too: a server on a C
+  parser (json-c) keeps texts as C strings and ends each at its first NUL, so a call of
+  `"delete_flow\\u0000"` (a tool the policy does not name) runs `delete_flow` there, a
+  `"name\\u0000"` key beside `"name"` is a second `name` whose value wins, and an argument
+  `"secret.key\\u0000.txt"` that a condition reads as ending in `.txt` opens `secret.key`;
 - whatever goes on is re-encoded from the parsed object (`encode`): compact, one line, ASCII
   only, so no raw control character or line separator ever reaches the server.
 
@@ -129,6 +134,24 @@ def _keys_alike_in_nfc(value: Any) -> bool:
     return False
 
 
+def _holds_nul(value: Any) -> bool:
+    """Whether a key or a text in `value` holds U+0000 (walked without recursion, as
+    `_keys_alike_in_nfc`)."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return True
+        elif isinstance(node, dict):
+            if any("\x00" in key for key in node):
+                return True
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
+
+
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
@@ -182,6 +205,9 @@ def decoder(settings: json.JSONDecoder) -> Callable[[str], Any]:
 
 KEYS_ALIKE_IN_NFC = ("Invalid Request: two keys in one object are the same name in Unicode normal form (NFC), "
                      "which a server may read as one key (ambiguous)")
+
+HOLDS_NUL = ("Invalid Request: the message holds a NUL character (\\u0000), where a server that keeps texts as "
+             "C strings ends the text, reading another name or value (ambiguous)")
 
 KEYS_ALIKE_BUT_FOR_CASE = ("Invalid Request: two keys in one object differ only in letter case, "
                            "which a server may read as one key (ambiguous)")
@@ -263,10 +289,15 @@ def _decode(line: bytes) -> Any:
             request_id = value.get("id") if isinstance(value, dict) else None
             raise Refusal(PARSE_ERROR, "Parse error: the message is nested too deeply",
                           request_id if valid_id(request_id) else None)
-        # A key outside ASCII is in the text as itself or as an escape: only then looked for.
-        if (not text.isascii() or "\\u" in text) and _keys_alike_in_nfc(value):
+        # A key outside ASCII, or a NUL, is in the text as itself or as a `\u` escape (a NUL only
+        # as the escape: raw, it is no JSON): only then looked for. ASCII text is searched once.
+        maybe_escaped = not text.isascii() or "\\u" in text
+        if maybe_escaped and _keys_alike_in_nfc(value):
             request_id = value.get("id") if isinstance(value, dict) else None
             raise Refusal(INVALID_REQUEST, KEYS_ALIKE_IN_NFC, request_id if valid_id(request_id) else None)
+        if maybe_escaped and "\\u0000" in text and _holds_nul(value):
+            request_id = value.get("id") if isinstance(value, dict) else None
+            raise Refusal(INVALID_REQUEST, HOLDS_NUL, request_id if valid_id(request_id) else None)
         return value
     except _Duplicate:
         raise Refusal(
