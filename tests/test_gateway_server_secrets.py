@@ -8,12 +8,14 @@ must see *** there, and the token nowhere in anything it reads.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -465,3 +467,112 @@ def test_a_credential_the_server_is_given_stays_starred_when_a_plain_setting_hol
     assert answers[3]["result"]["content"][0]["text"] == f"Echo: *** *** *** {setting}"
     for secret in (key, password, live):
         assert all(secret not in line for line in seen), secret  # the gateway's standard error included
+
+
+@contextmanager
+def _token_server_on(**env: str) -> Iterator[int]:
+    """token_http.py wanting TOKEN, with `env` besides (ECHO_AUTH, EXPECTED_USER): its port."""
+    server = subprocess.Popen([sys.executable, str(MISBEHAVING / "token_http.py")],
+                              env={**os.environ, "EXPECTED_TOKEN": TOKEN, **env}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        yield int(server.stdout.readline())
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def test_a_urls_sign_in_reaches_nobody_as_the_basic_auth_the_server_repeats(tmp_path: Path) -> None:
+    """`http://alice:TOKEN@host/mcp?api_key=...#access_token=...`: the HTTP client sends the URL's
+    sign-in as basic auth (`Basic ` and the base64 of `alice:TOKEN`), and a server that repeats
+    the Authorization header it got repeats that. The snapshot, `tools`' output and the
+    gateway's clients get `Basic ***`, and the fragment's token (never sent, but an agent may
+    pass it on) is redacted in the recording. Before, the password and the query's key were
+    starred but their base64 went out as the server wrote it, and the fragment's token was
+    recorded."""
+    query_key, fragment_token = "query-key-held-4412", "fragment-token-held-7781"
+    signed_in = base64.b64encode(f"alice:{TOKEN}".encode()).decode()
+    policytui = str(Path(sys.executable).parent / "policytui")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    recording, log = tmp_path / "calls.jsonl", tmp_path / "gateway.log"
+    with _token_server_on(EXPECTED_USER="alice", ECHO_AUTH="1") as port:
+        url = f"http://alice:{TOKEN}@127.0.0.1:{port}/mcp?api_key={query_key}#access_token={fragment_token}"
+        snapshot = tmp_path / "snapshot.json"
+        made = subprocess.run([policytui, "snapshot", url, "-o", str(snapshot)], capture_output=True, text=True, timeout=60)
+        listed = subprocess.run([policytui, "tools", url, "--json"], capture_output=True, text=True, timeout=60)
+        assert (made.returncode, listed.returncode) == (0, 0), made.stderr + listed.stderr
+        seen = _stdio_session(
+            [policytui, "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+             "--record", str(recording), "--log", str(log), "--log-level", "debug", url], dict(os.environ),
+            [{"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+             {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+              "params": {"name": "whoami", "arguments": {"note": fragment_token}}}])
+    saved = json.loads(snapshot.read_text(encoding="utf-8"))
+    assert saved["source"]["url"] == f"http://alice:***@127.0.0.1:{port}/mcp?api_key=***"
+    assert saved["tools"][0]["description"] == "Who you are (Authorization: Basic ***)."
+    assert "Who you are (Authorization: Basic ***)." in listed.stdout
+    answers = {m.get("id"): m for m in (json.loads(line) for line in seen[:-1])}
+    assert answers[2]["result"]["tools"][0]["description"] == "Who you are (Authorization: Basic ***)."
+    recorded = [json.loads(line)["arguments"] for line in recording.read_text(encoding="utf-8").splitlines()]
+    assert recorded == [{"note": "[redacted]"}]
+    written = {"snapshot": snapshot.read_text(encoding="utf-8"), "snapshot's output": made.stdout + made.stderr,
+               "tools": listed.stdout + listed.stderr, "client and standard error": "".join(seen),
+               "recording": recording.read_text(encoding="utf-8"), "log": log.read_text(encoding="utf-8")}
+    for secret in (TOKEN, signed_in, query_key, fragment_token):
+        assert not [where for where, text in written.items() if secret in text], secret
+
+
+# How a header that holds a URL reaches the gateway: written out on its command line, from a
+# variable there, and from a variable in a configured server's entry.
+HEADER_GIVEN = {
+    "--header as written": ("command line", "X-Upstream: {upstream}"),
+    "--header from a variable": ("command line", "X-Upstream: ${{env:UPSTREAM_URL}}"),
+    "configured header from a variable": ("servers file", "${{UPSTREAM_URL}}"),
+}
+
+
+@pytest.mark.parametrize(("where", "header"), HEADER_GIVEN.values(), ids=HEADER_GIVEN.keys())
+def test_the_key_of_a_url_a_header_holds_never_reaches_the_recording_or_the_agent(
+        tmp_path: Path, where: str, header: str) -> None:
+    """A header gives the server a URL with a key in its path and a token in its query
+    (`X-Upstream: https://upstream.example.com/v1/<key>/feed?region=eu-west-1&token=<token>`),
+    as an env value may. The whole value was a secret, but the key or the token alone was not:
+    an agent passing just one had it recorded, and a server repeating it had it reach the agent.
+    Now they are the server's credentials, as an env value's are: redacted in the recording and
+    starred in what the agent reads, however the header was given."""
+    key, token = "xcMLHm0VHEdvV5Tt5yoEWhfa", "plain-query-value-4471"
+    upstream = f"https://upstream.example.com/v1/{key}/feed?region=eu-west-1&token={token}"
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    recording, log = tmp_path / "calls.jsonl", tmp_path / "gateway.log"
+    env = {**os.environ, "TOKEN": TOKEN, "UPSTREAM_URL": upstream}
+    with _token_server_on() as port:
+        url = f"http://127.0.0.1:{port}/mcp"
+        if where == "command line":
+            target = [url, "--header", "Authorization: Bearer ${env:TOKEN}", "--header", header.format(upstream=upstream)]
+        else:
+            config = tmp_path / "config"
+            config.mkdir()
+            entry = {"type": "http", "url": url,
+                     "headers": {"Authorization": "Bearer ${TOKEN}", "X-Upstream": header.format()}}
+            (config / "servers.json").write_text(json.dumps({"mcpServers": {"upstream": entry}}), encoding="utf-8")
+            env |= {"POLICYTUI_CONFIG_DIR": str(config), "POLICYTUI_PROJECT_DIR": str(tmp_path)}
+            target = ["upstream"]
+        seen = _stdio_session(
+            [str(Path(sys.executable).parent / "policytui"), "gateway", "--policy", str(policy),
+             "--state-dir", str(tmp_path / "state"), "--record", str(recording), "--log", str(log),
+             "--log-level", "debug", *target], env,
+            [{"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+              "params": {"name": "whoami", "arguments": {"note": f"as the server said: {key}"}}},
+             {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "whoami", "arguments": {"note": token}}},
+             {"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+              "params": {"name": "whoami", "arguments": {"note": "region eu-west-1"}}}])
+    answers = {m.get("id"): m for m in (json.loads(line) for line in seen[:-1])}
+    assert {2, 3, 4} <= set(answers), seen
+    text = recording.read_text(encoding="utf-8")
+    # The three calls were sent together: recorded in the order they were decided.
+    recorded = sorted(json.loads(line)["arguments"]["note"] for line in text.splitlines())
+    assert recorded == ["[redacted]", "[redacted]", "region eu-west-1"]
+    written = "".join(seen) + text + log.read_text(encoding="utf-8")
+    assert key not in written and token not in written

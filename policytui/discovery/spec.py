@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import shlex
 from collections.abc import Iterator
@@ -146,9 +147,10 @@ class ServerSpec:
 
     def _given_as_credentials(self) -> set[str]:
         """The values given to the server as credentials: env values whose names say secret,
-        the credentials of a URL an env value holds under any name, the command's credential
-        arguments, header values (and a bearer token alone), and the URL's sign-in, query
-        values and path keys."""
+        the credentials of a URL an env value or a header holds, the command's credential
+        arguments, header values (and a bearer token alone), and the URL's sign-in (also as
+        HTTP basic auth sends it), query values, credential-named fragment values and path
+        keys."""
         values = {value for key, value in self.env.items() if env_name_says_secret(key)}
         # `API=https://host/v1/<key>/x`, `UPSTREAM_URL=...?token=...`: the whole value counts
         # only when long, and a server that repeats just its key would pass, so the URL's
@@ -164,16 +166,20 @@ class ServerSpec:
             scheme, _, token = value.partition(" ")
             if token and scheme.isalpha():
                 values.add(token)
+            # `X-Upstream: https://host/v1/<key>/x?token=...`: the URL's own credentials, as
+            # for an env value that holds one.
+            values |= set(_url_credentials(value))
         if self.url:
             parts = urlsplit(self.url)
             # A user without a password (`https://TOKEN@host`, `https://sk_live_...:@host`) is
             # the credential itself, sent as HTTP basic auth.
             sign_in = parts.password or parts.username
             if sign_in:
-                values |= {sign_in, unquote(sign_in)}
+                values |= {sign_in, unquote(sign_in), _basic_auth(parts.netloc.rpartition("@")[0])}
             for pair in parts.query.split("&"):
                 _, _, value = pair.partition("=")
                 values.add(value)
+            values |= set(_fragment_credentials(parts.fragment))
             values |= set(_path_credentials(parts.netloc.rpartition("@")[2], parts.path))
         return values
 
@@ -228,8 +234,9 @@ def _credential_in(arg: str) -> tuple[str, list[str]]:
 
 def _url_credentials(text: str) -> list[str]:
     """The credentials of the URL `text` is (with its scheme or without, or after a name's `=`):
-    its password or lone user, the values of its query parameters named like a credential, and
-    the parts of its path that read as keys, each also as unquoted; none when it is no URL."""
+    its password or lone user, the values of its query and fragment parameters named like a
+    credential, and the parts of its path that read as keys, each also as unquoted; none when it
+    is no URL."""
     in_url = _url_with_credentials(text)
     return [] if in_url is None else in_url[1]
 
@@ -256,6 +263,7 @@ def _url_with_credentials(arg: str) -> tuple[str, list[str]] | None:
         for name, _, value in (pair.partition("=") for pair in parts.query.split("&")):
             if value and secret_parameter(name):
                 secrets += [value, unquote(value)]
+        secrets += _fragment_credentials(parts.fragment)
         # A key in the path (`https://hooks.example.com/services/T0/B0/<hex>`).
         for key in _path_credentials(parts.netloc.rpartition("@")[2], parts.path):
             secrets += [key, unquote(key)]
@@ -263,6 +271,26 @@ def _url_with_credentials(arg: str) -> tuple[str, list[str]] | None:
             shown = safe_url("//" + url)[2:] if bare else safe_url(url)
             return f"{prefix}={shown}" if prefix else shown, list(dict.fromkeys(secrets))
     return None
+
+
+def _fragment_credentials(fragment: str) -> list[str]:
+    """The values of a URL fragment's parameters named like a credential (`#access_token=...`,
+    where OAuth's implicit grant puts the token), each also as unquoted. The fragment is never
+    sent to the server and never shown, but an agent may pass its token on in a call."""
+    from policytui.redaction import secret_parameter  # it reads us
+
+    found: list[str] = []
+    for name, _, value in (pair.partition("=") for pair in fragment.split("&")):
+        if value and secret_parameter(name):
+            found += [value, unquote(value)]
+    return found
+
+
+def _basic_auth(userinfo: str) -> str:
+    """The token HTTP basic auth sends for a URL's `user:password` (the HTTP client sends the
+    URL's sign-in this way): base64 of both, unquoted, joined by `:`, as a server may repeat it."""
+    user, _, password = userinfo.partition(":")
+    return base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
 
 
 # An argument of the server's own that is a long run of hexadecimal digits (letters and digits

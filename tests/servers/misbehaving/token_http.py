@@ -5,7 +5,10 @@ that put the key in the endpoint's URL do. Prints its port on stdout once listen
 library only.
 
 With ECHO_TOKEN=1 it repeats the token in its instructions and a tool's description, to prove
-clients keep it out of files and the gateway keeps it from its own clients.
+clients keep it out of files and the gateway keeps it from its own clients. With ECHO_AUTH=1 the
+tool's description repeats the Authorization header it was sent, as it came. With EXPECTED_USER
+set, HTTP basic auth of that user with the token as the password is enough too (what a client
+sends for `http://USER:TOKEN@host/mcp`). A query (`/mcp?api_key=...`) is no part of the path.
 """
 
 from __future__ import annotations
@@ -49,12 +52,15 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(page)
             return
-        key_in_path = self.path in (f"/k/{TOKEN}/mcp", f"/v1/{TOKEN}/mcp")
-        if self.path != "/mcp" and not key_in_path:
+        path = self.path.partition("?")[0]
+        key_in_path = path in (f"/k/{TOKEN}/mcp", f"/v1/{TOKEN}/mcp")
+        if path != "/mcp" and not key_in_path:
             self._reply(404)
             return
         basic = "Basic " + base64.b64encode(f"{TOKEN}:".encode()).decode()
-        if not key_in_path and self.headers.get("Authorization") not in (f"Bearer {TOKEN}", basic):
+        user = os.environ.get("EXPECTED_USER")
+        signed_in = "Basic " + base64.b64encode(f"{user}:{TOKEN}".encode()).decode() if user else basic
+        if not key_in_path and self.headers.get("Authorization") not in (f"Bearer {TOKEN}", basic, signed_in):
             self._reply(401, {"error": "unauthorized"}, {"WWW-Authenticate": 'Bearer realm="test"'})
             return
         message = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
@@ -76,7 +82,9 @@ class Handler(BaseHTTPRequestHandler):
                     {
                         "name": "whoami",
                         "description": f"Who you are (as {TOKEN})."
-                        if os.environ.get("ECHO_TOKEN") else "Who you are.",
+                        if os.environ.get("ECHO_TOKEN")
+                        else f"Who you are (Authorization: {self.headers.get('Authorization')})."
+                        if os.environ.get("ECHO_AUTH") else "Who you are.",
                         "inputSchema": {"type": "object"},
                     }
                 ]
