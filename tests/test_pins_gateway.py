@@ -44,14 +44,14 @@ async def _listing(env: dict[str, str]) -> ServerListing:
 
 @asynccontextmanager
 async def gateway(
-    tmp: Path, policy: Path, env: dict[str, str], *extra: str, on_message: Any = None
+    tmp: Path, policy: Path, env: dict[str, str], *extra: str, on_message: Any = None, server: str = "rug_pull.py",
 ) -> AsyncIterator[Client]:
     params = StdioServerParameters(
         command=sys.executable,
         args=[
             "-m", "policytui", "gateway", "--policy", str(policy), "--state-dir", str(tmp / "state"),
             "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"), *extra,
-            "--", *script("rug_pull.py"),
+            "--", *script(server),
         ],
         cwd=str(tmp),
         env={**os.environ, **env},
@@ -489,6 +489,51 @@ def test_pin_with_no_approved_definition_says_so_once_and_how_to_approve(tmp_pat
     log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
     assert log.count("no tool has an approved definition, so every tool is hidden and denied") == 1
     assert "key P" in log and "not the approved one" not in log
+
+
+def _pinning_line(tmp: Path, policy: Path, env: dict[str, str], server: str) -> tuple[str, str]:
+    """The gateway's log after a client listed the tools under --pin (nothing served), and its
+    one line of tools hidden for want of an approved definition."""
+    async def run() -> None:
+        async with gateway(tmp, policy, env, "--pin", server=server) as client:
+            assert (await client.list_tools()).tools == []
+
+    anyio.run(run)
+    log = (tmp / "gateway.log").read_text(encoding="utf-8")
+    [line] = [line for line in log.splitlines() if "pinning: hidden and denied, no approved definition" in line]
+    return log, line
+
+
+def _approving(tmp: Path, tool: str) -> Path:
+    """A policy that approves a definition of `tool` (not the one the server has): pinning then
+    names the tools it approves none of, one by one."""
+    policy = tmp / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow",
+                                  "x-policytui": {"fingerprints": {tool: "0" * 64}}}), encoding="utf-8")
+    return policy
+
+
+def test_pinnings_line_of_unapproved_tools_names_twenty_and_counts_the_rest(tmp_path: Path) -> None:
+    """25 tools, a definition of one approved: pinning's line names 20 of the 24 others and
+    counts the rest ("and 4 more"), as the start-up line of tools the policy does not name does;
+    before, it ended in " ..." and said nothing of how many."""
+    log, line = _pinning_line(tmp_path, _approving(tmp_path, "tool_000"), {"TOOL_COUNT": "25", "PAGE_SIZE": "100", "CLEAN": "1"},
+                              "paginating.py")
+    named = ", ".join(f'"tool_{i:03d}"' for i in range(1, 21))
+    assert f"(approve them in `policytui connect`, key P): {named} and 4 more (the editor must see" in line, line
+    assert " ..." not in log, log
+
+
+def test_pinnings_line_of_unapproved_tools_stars_a_name_that_holds_the_servers_key(tmp_path: Path) -> None:
+    """The server is given a URL with a key in its path and names a tool after the key. The
+    start-up line of tools the policy does not name had it starred; pinning's line of tools it
+    hides wrote it as the server did. Now it stars it too."""
+    key = "xcMLHm0VHEdvV5Tt5yoEWhfa"
+    env = {"RUG_PULL_NEW_TOOL": f"export_{key}", "API": f"https://api.example.com/v1/{key}/x"}
+    log, line = _pinning_line(tmp_path, _approving(tmp_path, "fetch_page"), env, "rug_pull.py")
+    assert line.endswith('key P): "export_***" and "get_time" (the editor must see the server as the gateway '
+                         'starts it: give `policytui connect` the variables the server reads, see docs/servers.md)'), line
+    assert key not in log
 
 
 def _screen_text(app: Any) -> str:

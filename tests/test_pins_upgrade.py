@@ -152,7 +152,7 @@ def test_an_earlier_versions_approvals_are_reapproved_at_once(tmp_path: Path) ->
     assert ("pinning: hidden and denied, 2 tools whose other members were never approved (_meta.fastmcp on 2 "
             "tools and icons on 1): the version of policytui that approved them did not pin them, and their "
             "title, description, schemas and annotations are as approved; review and re-approve them at once "
-            'in `policytui connect` (key P, then A): "fetch_page", "get_time"') in log, log
+            'in `policytui connect` (key P, then A): "fetch_page" and "get_time"') in log, log
     assert "changed since they were approved" not in log, log
     assert _reached(tmp_path) == []
 

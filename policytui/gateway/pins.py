@@ -26,6 +26,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any, Generic, TypeVar
 
+from policytui.gateway.log_names import names_for_log
 from policytui.policy.model import Policy
 from policytui.policy.rules import pin_setting_on
 from policytui.textsafe import a_few, clip, visible
@@ -212,6 +213,9 @@ class Pins:
         # every client that the tool list changed.
         self.fetch: Callable[[dict[str, Any]], Awaitable[Any]] | None = None
         self.announce: Callable[[], Awaitable[None]] | None = None
+        # Set by the gateway: the server's credentials, starred in the names the log lines
+        # below give (a server may name a tool after its own key).
+        self.secrets: tuple[str, ...] = ()
         self._announced: frozenset[str] = frozenset()
         # What clients' listings showed while the gateway's own listings (one map each) were
         # under way: a definition shown between two of its pages is newer than its first page.
@@ -414,7 +418,7 @@ class Pins:
                                 "denied; approve them in `policytui connect` (key P) and save%s", _SAME_SERVER)
                 elif unapproved:
                     log.warning("pinning: hidden and denied, no approved definition (approve them in "
-                                "`policytui connect`, key P): %s%s", _names(unapproved), _SAME_SERVER)
+                                "`policytui connect`, key P): %s%s", self._names(unapproved), _SAME_SERVER)
                 unpinned = self._unpinned(changed)
                 if unpinned:
                     # Most often an upgrade of policytui, not a rewrite: said apart, with the way
@@ -426,14 +430,18 @@ class Pins:
                                 "them at once in `policytui connect` (key P, then A): %s%s",
                                 f"{count:,} tools" if count > 1 else "1 tool", members_counted(unpinned),
                                 "them" if count > 1 else "it", "their" if count > 1 else "its",
-                                _names(list(unpinned)), _SAME_SERVER)
+                                self._names(list(unpinned)), _SAME_SERVER)
                 rest = [name for name in changed if name not in unpinned]
                 if rest:
                     log.warning("pinning: hidden and denied, changed since they were approved: %s%s",
-                                _names(rest), _SAME_SERVER)
+                                self._names(rest), _SAME_SERVER)
             self._announced = now
             if self.announce is not None:
                 await self.announce()
+
+    def _names(self, names: list[str]) -> str:
+        """Tool names for a log line, as the start-up line of unnamed tools gives them."""
+        return names_for_log(names, self.secrets)
 
     def _unpinned(self, names: list[str]) -> dict[str, list[str]]:
         """Of the drifted `names`, those that differ from their approved definition only in
@@ -478,8 +486,3 @@ class Pins:
         out = dict(result)
         out["tools"] = shown
         return out
-
-
-def _names(names: list[str]) -> str:
-    """Tool names for the log: quoted, made visible, at most 20 of them."""
-    return ", ".join(visible(_quote(name)) for name in names[:20]) + (" ..." if len(names) > 20 else "")

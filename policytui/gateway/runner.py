@@ -210,6 +210,7 @@ async def _run_opened(
     pins = enforcer.pins = Pins(lambda: watcher.policy, forced=config.pin)
     pins.fetch = lambda params: upstream.request("tools/list", params)
     pins.announce = gateway.tools_changed
+    pins.secrets = tuple(config.server_secrets)
     if config.dry_run:
         log.warning("dry run: every call is forwarded; the audit log shows what the policy would decide")
 

@@ -31,24 +31,20 @@ credential left out.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from policytui.gateway.flood_lines import FewerInAFlood
+from policytui.gateway.log_names import names_for_log
 from policytui.gateway.pins import approved_fingerprints, live_fingerprint
 from policytui.policy.model import Policy
-from policytui.redaction import holds_credential
-from policytui.textsafe import a_few, clip, visible, without_secrets
 from policytui.toolinfo import fingerprint_matches
 
 log = logging.getLogger("policytui.gateway")
 
 # Lines about the tool list per window; past them the changes are counted and summed up once.
 LINES_PER_WINDOW = 5
-# Names shown in one line; the rest are counted ("and 12 more").
-NAMES_SHOWN = 20
 
 
 _APPROVE = "; approve in `policytui connect` (key P) what should be served"
@@ -116,26 +112,17 @@ def unnamed_line(policy: Policy, entries: dict[str, Any], *, pinning: bool,
             fate, advice = 'denied by its "default": "deny"', ""
             level = logging.INFO if not differ else level
         said.append(f"{len(unnamed):,} tool{'' if one else 's'} the server lists {'is' if one else 'are'} "
-                    f"not named in the policy and {'is' if one else 'are'} {fate}: {_names(unnamed, secrets)}{advice}")
+                    f"not named in the policy and {'is' if one else 'are'} {fate}: {names_for_log(unnamed, secrets)}{advice}")
     if ruled_unapproved:
         one = len(ruled_unapproved) == 1
         said.append(f"{len(ruled_unapproved):,} tool{'' if one else 's'} the policy has a rule for "
                     f"{'has' if one else 'have'} no approved definition and {'is' if one else 'are'} hidden and "
-                    f"denied by pinning: {_names(ruled_unapproved, secrets)}{_APPROVE}")
+                    f"denied by pinning: {names_for_log(ruled_unapproved, secrets)}{_APPROVE}")
     if differ:
         one = len(differ) == 1
         said.append(f"{len(differ):,} tool{'' if one else 's'} differ{'s' if one else ''} from the definition "
                     f"the policy approved, and pinning is off, so {'it is' if one else 'they are'} served as "
-                    f"{'it is' if one else 'they are'} now: {_names(differ, secrets)}")
+                    f"{'it is' if one else 'they are'} now: {names_for_log(differ, secrets)}")
     return level, "policy: " + "; ".join(said)
 
 
-def _names(names: list[str], secrets: tuple[str, ...]) -> str:
-    """Tool names for the log: quoted, made visible, the server's credentials starred, a name
-    that holds a credential not shown; at most NAMES_SHOWN of them."""
-    shown = []
-    for name in names:
-        name = str(without_secrets(name, secrets))
-        shown.append("(a name that holds a credential)" if holds_credential(name)
-                     else visible(clip(json.dumps(name, ensure_ascii=False), 80)))
-    return a_few(shown, NAMES_SHOWN)
