@@ -576,3 +576,39 @@ def test_the_key_of_a_url_a_header_holds_never_reaches_the_recording_or_the_agen
     assert recorded == ["[redacted]", "[redacted]", "region eu-west-1"]
     written = "".join(seen) + text + log.read_text(encoding="utf-8")
     assert key not in written and token not in written
+
+
+def test_a_key_given_as_the_urls_bare_query_is_hidden_as_a_path_key_is(tmp_path: Path, token_server: str) -> None:
+    """`http://host/mcp?<key>`: some services take their key as the whole query, without a name.
+    It reads as a key (as a part of a path would), so `tools`, the snapshot and a 404's sentence
+    show `?***`, and an agent passing it has it redacted in the recording; a word such as
+    `?json` is shown. Before, only a named query value (`?key=...`) was hidden: the bare key was
+    printed, saved and recorded as written."""
+    key = "xcMLHm0VHEdvV5Tt5yoEWhfa"
+    policytui = str(Path(sys.executable).parent / "policytui")
+    url = token_server.replace("http://", f"http://{TOKEN}@") + f"?{key}"
+    shown = token_server.replace("http://", "http://***@") + "?***"
+    snapshot = tmp_path / "snapshot.json"
+    made = subprocess.run([policytui, "snapshot", url, "-o", str(snapshot)], capture_output=True, text=True, timeout=60)
+    listed = subprocess.run([policytui, "tools", url], capture_output=True, text=True, timeout=60)
+    missing = subprocess.run([policytui, "tools", url.replace("/mcp?", "/gone?")], capture_output=True, text=True,
+                             timeout=60)
+    worded = subprocess.run([policytui, "tools", url.replace(f"?{key}", "?json")], capture_output=True, text=True,
+                            timeout=60)
+    assert (made.returncode, listed.returncode, missing.returncode, worded.returncode) == (0, 0, 1, 0), made.stderr
+    assert json.loads(snapshot.read_text(encoding="utf-8"))["source"]["url"] == shown
+    assert listed.stdout.splitlines()[0].endswith(f"via http: {shown}"), listed.stdout
+    assert f"{shown.replace('/mcp?', '/gone?')} answered HTTP 404" in missing.stderr, missing.stderr
+    assert worded.stdout.splitlines()[0].endswith("/mcp?json"), worded.stdout
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    recording = tmp_path / "calls.jsonl"
+    seen = _stdio_session(
+        [policytui, "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+         "--record", str(recording), url], dict(os.environ),
+        [{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "whoami", "arguments": {"note": key}}}])
+    recorded = [json.loads(line)["arguments"] for line in recording.read_text(encoding="utf-8").splitlines()]
+    assert recorded == [{"note": "[redacted]"}]
+    for text in (snapshot.read_text(encoding="utf-8"), made.stdout, made.stderr, listed.stdout, listed.stderr,
+                 missing.stdout, missing.stderr, recording.read_text(encoding="utf-8"), "".join(seen)):
+        assert key not in text

@@ -179,6 +179,7 @@ class ServerSpec:
             for pair in parts.query.split("&"):
                 _, _, value = pair.partition("=")
                 values.add(value)
+            values |= set(_bare_query_keys(parts.netloc.rpartition("@")[2], parts.query))
             values |= set(_fragment_credentials(parts.fragment))
             values |= set(_path_credentials(parts.netloc.rpartition("@")[2], parts.path))
         return values
@@ -263,6 +264,7 @@ def _url_with_credentials(arg: str) -> tuple[str, list[str]] | None:
         for name, _, value in (pair.partition("=") for pair in parts.query.split("&")):
             if value and secret_parameter(name):
                 secrets += [value, unquote(value)]
+        secrets += _bare_query_keys(parts.netloc.rpartition("@")[2], parts.query)
         secrets += _fragment_credentials(parts.fragment)
         # A key in the path (`https://hooks.example.com/services/T0/B0/<hex>`).
         for key in _path_credentials(parts.netloc.rpartition("@")[2], parts.path):
@@ -271,6 +273,14 @@ def _url_with_credentials(arg: str) -> tuple[str, list[str]] | None:
             shown = safe_url("//" + url)[2:] if bare else safe_url(url)
             return f"{prefix}={shown}" if prefix else shown, list(dict.fromkeys(secrets))
     return None
+
+
+def _bare_query_keys(host: str, query: str) -> list[str]:
+    """The parts of a URL's query given without a name (`?<key>`, as some services take their
+    key) that read as a key, as a part of its path is read (`secret_path_parts`); `?format`,
+    `?v2` and other words are not."""
+    bare = [pair for pair in query.split("&") if pair and "=" not in pair and "${" not in pair]
+    return [pair for pair in bare if _secret_path_parts(host, "/" + pair)]
 
 
 def _fragment_credentials(fragment: str) -> list[str]:
@@ -339,8 +349,9 @@ def safe_url(url: str) -> str:
         user, _, password = userinfo.partition(":")
         # Without a password the user is the credential (`https://TOKEN@host`): hide it too.
         netloc = f"{user}:***@{host}" if password else f"***@{host}"
+    keys = _bare_query_keys(netloc.rpartition("@")[2], parts.query)
     query = "&".join(
-        f"{pair.partition('=')[0]}=***" if "=" in pair and "${" not in pair else pair
+        f"{pair.partition('=')[0]}=***" if "=" in pair and "${" not in pair else "***" if pair in keys else pair
         for pair in parts.query.split("&")
         if pair
     )
