@@ -11,7 +11,8 @@ replaces by REDACTED
   variables are secrets), and `passphrase`, `bearer`, `jwt`, `creds`;
 - a string that holds a credential whatever its key: a URL's password, an HTTP
   authorization (`Authorization: ...`, `Bearer <token>`, `Basic <user:password in base64>`),
-  a URL query parameter named like a credential (`?access_token=...`, `&api_key=...`), a URL
+  a URL query or fragment parameter named like a credential (`?access_token=...`, `&api_key=...`,
+  `#access_token=...`), a URL
   whose path holds a key, written with its scheme or without (`hooks.slack.com/services/...`;
   `secret_path_parts`: a webhook's, a long hexadecimal or random-looking part, a UUID not named
   by its collection), a JSON Web Token, an AWS access key ID, a Google API key, a GitHub, GitLab, Slack, OpenAI,
@@ -77,7 +78,9 @@ _ISSUED_CREDENTIAL = re.compile(
 _ISSUED_PREFIX = re.compile(
     r"eyJ|AKIA|ASIA|AGPA|AIDA|AROA|AIza|gh[pousr]_|github_pat_|xox[abposr]-|glpat-|[sr]k_(?:live|test)_|sk-"
 )
-_QUERY_PARAMETER = re.compile(r"[?&]([^=&#?\s]{1,64})=[^&#\s]")
+# A URL's query parameter, or its fragment's (`#access_token=...`: OAuth's implicit grant hands
+# the token back there).
+_QUERY_PARAMETER = re.compile(r"[?&#]([^=&#?\s]{1,64})=[^&#\s]")
 _SECRET_PARAMETER = re.compile(r"token|secret|passw|api[-_]?key|apikey|auth|credential|signature|^key$|^sig$",
                                re.IGNORECASE)
 

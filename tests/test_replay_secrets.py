@@ -108,6 +108,26 @@ def test_a_urls_user_with_no_password_never_reaches_a_recording(tmp_path: Path) 
     assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
 
 
+def test_a_token_in_a_urls_fragment_never_reaches_a_recording_and_an_anchor_does(tmp_path: Path) -> None:
+    """OAuth's implicit grant hands the token back in the URL's fragment
+    (`https://app/callback#access_token=...`); an agent passing that URL on had it recorded as
+    sent, where `?access_token=` was redacted. A fragment that is only an anchor is kept."""
+    recording = _record(tmp_path, [
+        {"url": f"https://app.example.com/callback#access_token={PASSWORD}&expires_in=3600"},
+        {"url": "https://example.org/docs#page=3"},
+        {"url": "https://example.org/docs#section-2"},
+    ])
+    text = recording.read_text(encoding="utf-8")
+    assert PASSWORD not in text
+    recorded = [json.loads(line)["arguments"] for line in text.splitlines()]
+    assert recorded == [{"url": "[redacted]"}, {"url": "https://example.org/docs#page=3"},
+                        {"url": "https://example.org/docs#section-2"}]
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
+    plain, as_json = _replay(recording, draft), _replay(recording, draft, "--json")
+    assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
+
+
 def test_a_short_credential_or_one_a_plain_setting_holds_never_reaches_a_recording(tmp_path: Path) -> None:
     """The server's credentials are left out of what a recording redacts when a process setting
     (USER, HOME, LANG...) holds the same value, and when under 4 characters: a password given as
