@@ -5,12 +5,15 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# A test that counts calls in real time asks for `one_window`: its result is the result of a run
+# inside one UTC hour, a run an hour's end fell inside being run again (tests/window_support.py).
+from window_support import one_window, pytest_runtest_protocol  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -140,23 +143,6 @@ def _own_cache_folder(_cache_folders: Iterator[Path], monkeypatch: pytest.Monkey
     own, never in the user's ~/.cache, and sees nothing another test cached. The folder is
     made only when something is cached there."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(next(_cache_folders)))
-
-
-# Counters reset where a UTC window ends (every day ends with an hour). A test that counts calls
-# in real time must run inside one window, or its count starts over mid-test and a call it
-# expects denied is allowed. So it does not start in the last WHOLE_WINDOW_SECONDS of an hour:
-# a gateway test on a loaded machine takes tens of seconds, and the wait plus the test stay
-# well under the timeout.
-WHOLE_WINDOW_SECONDS = 120.0
-
-
-@pytest.fixture
-def one_window() -> None:
-    """For a test that counts calls in real time: it starts once at least WHOLE_WINDOW_SECONDS
-    are left in the UTC hour (and so the day), waiting out the hour's end when fewer are."""
-    left = 3600 - time.time() % 3600
-    if left < WHOLE_WINDOW_SECONDS:
-        time.sleep(left + 0.5)
 
 
 @pytest.fixture
