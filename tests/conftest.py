@@ -92,21 +92,70 @@ def fixtures_dir() -> Path:
     return FIXTURES
 
 
+class _WorkersChromium:
+    """One Playwright driver and one headless Chromium for the tests of a worker that ask for
+    `chromium` one after another, launched when the first asks for it (and again after one
+    that crashed or closed it), stopped before a test that does not ask for it (see
+    pytest_runtest_teardown: a running sync Playwright holds the thread's event loop, which
+    an asyncio test or another Playwright needs). Launching both cost each test about two
+    seconds."""
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def browser(self) -> Any:
+        from serve_support import CHROMIUM, CHROMIUM_FLAGS
+
+        if self._browser is None or not self._browser.is_connected():
+            if self._playwright is None:
+                from playwright.sync_api import sync_playwright
+
+                self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        return self._browser
+
+    def stop(self) -> None:
+        browser, playwright, self._browser, self._playwright = self._browser, self._playwright, None, None
+        try:
+            if browser is not None:
+                browser.close()
+        finally:
+            if playwright is not None:
+                playwright.stop()
+
+
+_WORKERS_CHROMIUM = _WorkersChromium()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Once a test is torn down, the worker's Chromium is stopped unless the next test asks for it."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or "chromium" not in getattr(nextitem, "fixturenames", ()):
+            _WORKERS_CHROMIUM.stop()
+
+
 @pytest.fixture
 def chromium() -> Iterator[Any]:
-    """A headless Chromium of the system's packages, driven by Playwright (the test is skipped
-    where there is none); each launch has a fresh, empty profile folder of its own."""
-    from serve_support import CHROMIUM, CHROMIUM_FLAGS, require_chromium
+    """A headless Chromium of the system's packages, driven by Playwright (the test fails where
+    there is none), with no window open. Every window a test opens is in a context of its
+    own (`chromium.new_context()`: cookies, storage, cache and permissions its own, as a fresh
+    profile's), and every context is closed when the test ends, so the next test's browser has
+    nothing of it open; the browser process itself is shared by consecutive tests
+    (_WorkersChromium)."""
+    from serve_support import require_chromium
 
     require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = _WORKERS_CHROMIUM.browser()
+    try:
+        yield browser
+    finally:
+        if browser.is_connected():
+            for context in list(browser.contexts):
+                context.close()
 
 
 @pytest.fixture(scope="session")
