@@ -416,15 +416,16 @@ class StdioClient:
 
 @asynccontextmanager
 async def stdio_gateway(tmp_path: Path, everything: Path, policy: dict[str, Any],
-                        *options: str) -> AsyncIterator[tuple[Served, StdioClient]]:
+                        *options: str, stderr: int = asyncio.subprocess.DEVNULL) -> AsyncIterator[tuple[Served, StdioClient]]:
     """The installed `policytui gateway` over stdio in front of server-everything (behind the
-    tee), initialized by a client on its pipes; killed at the end if a test left it running."""
+    tee), initialized by a client on its pipes; killed at the end if a test left it running.
+    Its standard error is dropped unless `stderr` says otherwise (PIPE: `process.stderr`)."""
     (tmp_path / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
     process = await asyncio.create_subprocess_exec(
         str(POLICYTUI), "gateway", "--policy", str(tmp_path / "policy.json"), "--state-dir",
         str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"), "--log", str(tmp_path / "gateway.log"),
         *options, "--", sys.executable, str(TEE), str(tmp_path / "received.bin"), "--", str(everything), "stdio",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=stderr)
     gateway = Served(tmp_path, process, "")  # type: ignore[arg-type]
     client = StdioClient(process)
     try:

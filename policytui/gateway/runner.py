@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -50,6 +51,14 @@ FURTHER_SIGNAL_SECONDS = 1.0
 # withdrawn from approval take to answer, and then the answers take to reach the client's pipe
 # (a client that reads nothing any more does not keep the gateway from exiting).
 STDIO_STOP_SECONDS = 1.0
+# Over stdio a signal ends the process without waiting for the threads reading a terminal or a
+# file; what the gateway opened (the state store giving back the calls it leased, the audit log)
+# is closed first, for at most this long. An SQLite store waits 1 s for a file locked elsewhere
+# (CLOSING_PATIENCE) and a Redis store closes its sockets without a round trip; this bounds
+# whatever else could hang (a file system that stopped answering), so the exit never does.
+STDIO_CLOSE_SECONDS = 2.0
+# The exit code of a gateway whose state store did not close within STDIO_CLOSE_SECONDS.
+CLOSE_FAILED_EXIT = 1
 # The exit code of an HTTP gateway whose server is gone for good while serving: a failure, so a
 # supervisor that restarts failed services restarts it (and the server with it).
 SERVER_GONE_EXIT = 1
@@ -133,11 +142,13 @@ async def _run_gateway(
     # included: an SQLite store keeps a checkpoint thread and, once there is something to
     # move, a process of its own; a Redis store a connection. The store the caller opened is
     # this gateway's to close from the first line.
+    in_use: list[Any] = []  # the store, once chosen
     with contextlib.ExitStack() as opened:
         if config.store is not None:
             opened.callback(config.store.close)
-        return await _run_opened(config, connect, start, opened, watcher=watcher, on_listening=on_listening,
+        code = await _run_opened(config, connect, start, opened, in_use, watcher=watcher, on_listening=on_listening,
                                  make_upstream=make_upstream)
+    return code if all(_released(store) for store in in_use) else CLOSE_FAILED_EXIT
 
 
 async def _run_opened(
@@ -145,12 +156,14 @@ async def _run_opened(
     connect: Connect,
     start: CollectAfterStart,
     opened: contextlib.ExitStack,
+    in_use: list[Any],
     *,
     watcher: PolicyWatcher | None,
     on_listening: Callable[[str], None] | None,
     make_upstream: Callable[[], Any] | None,
 ) -> int:
-    """`_run_gateway` with `opened` closing, once it ends, each thing opened here."""
+    """`_run_gateway` with `opened` closing, once it ends, each thing opened here; the state
+    store is added to `in_use` once chosen."""
     watcher = watcher or PolicyWatcher(config.policy_path)
     in_state_dir = (config.audit is not None and str(config.audit) != "-"
                     and os.path.abspath(Path(config.audit).parent) == os.path.abspath(config.state_dir))
@@ -163,6 +176,7 @@ async def _run_opened(
 
         store = open_policy_store(None, config.state_dir, config.policy_path)
         opened.callback(store.close)
+    in_use.append(store)
     queue = ApprovalQueue(store)
     enforcer = Enforcer(
         lambda: watcher.policy,
@@ -229,7 +243,7 @@ async def _run_opened(
     async with anyio.create_task_group() as tg:
         # The signal handlers come first, before the server is started or anything is
         # announced: a signal at any moment from here on stops the server behind us too.
-        await tg.start(_on_signals, stop, upstream)
+        await tg.start(_on_signals, stop, upstream, opened, store)
         try:
             # The server's connection is held in a group of its own, which ends only once
             # the server is stopped: the signal handlers stay ours until then, so a signal
@@ -480,7 +494,8 @@ async def _hurry_on_signals(signals: asyncio.Queue[int], upstream: Any) -> None:
 
 
 async def _on_signals(
-    stop: _Stopper, upstream: Any, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    stop: _Stopper, upstream: Any, opened: contextlib.ExitStack, store: Any,
+    *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
 ) -> None:
     started = False
     # SIGTERM and SIGINT end serving normally, so the upstream server (in its own process
@@ -521,12 +536,46 @@ async def _on_signals(
                                 waits.start_soon(_hurry_on_signals, signals, upstream)
                                 await upstream.stopped.wait()
                                 waits.cancel_scope.cancel()
+                        # The exit below skips `opened`: closed here, or the store would keep
+                        # the calls this gateway leased counted until their window ends.
+                        closed = _closed_within(opened, STDIO_CLOSE_SECONDS) and _released(store)
                         logging.shutdown()
-                        os._exit(_exit_code(stop.signum))
+                        os._exit(_exit_code(stop.signum) if closed else CLOSE_FAILED_EXIT)
     except (NotImplementedError, ValueError, RuntimeError):  # not the main thread, or no signals here
         if not started:
             task_status.started()
         return
+
+
+def _closed_within(opened: contextlib.ExitStack, seconds: float) -> bool:
+    """Close what the gateway opened (its state store, audit log, recording) on a thread of its
+    own, waiting for it at most `seconds`: whether it was closed. When it was not, standard error
+    says so; the process then exits with the close unfinished."""
+    done = threading.Event()
+
+    def close() -> None:
+        try:
+            opened.close()
+        except Exception:  # a failure to close must not keep the gateway from exiting
+            log.warning("closing the gateway's state store or logs failed", exc_info=True)
+        finally:
+            done.set()
+
+    threading.Thread(target=close, name="policytui-closing", daemon=True).start()
+    if done.wait(seconds):
+        return True
+    print(f"policytui gateway: the state store did not close within {seconds:g} s, so the calls this gateway "
+          "leased and did not use may stay counted until their window ends.", file=sys.stderr, flush=True)
+    return False
+
+
+def _released(store: Any) -> bool:
+    """Whether the closed store gave back all it held; when not, standard error says what
+    stays counted, in one sentence."""
+    unreleased = getattr(store, "unreleased", "")
+    if unreleased:
+        print(f"policytui gateway: {unreleased}.", file=sys.stderr, flush=True)
+    return not unreleased
 
 
 async def _serve_stdio(gateway: Gateway, config: GatewayConfig) -> None:

@@ -280,6 +280,10 @@ class StateStore(ABC):
     #: True when only processes on this machine can share the store (SQLite, memory): they all
     #: see one policy file by one path, so counters can be kept under that path.
     machine_local: bool = True
+    #: Set by `close` when it could not give back what this process holds in a store shared with
+    #: others (SQLite's leased calls, its file locked by another program): one sentence saying
+    #: what stays counted and until when. Empty when everything was given back.
+    unreleased: str = ""
 
     def __init__(self, policy: str = "", clock: Callable[[], float] = time.time) -> None:
         # Counters are kept apart per policy; held calls are shared by all (they carry their server).
@@ -389,5 +393,6 @@ class StateStore(ABC):
         return None
 
     def close(self) -> None:
-        """Release connections and files."""
+        """Release connections and files, and give back what this process holds in the store
+        (see `unreleased`)."""
         return None

@@ -1002,10 +1002,14 @@ class SQLiteStore(StateStore):
         self._waiter.stop()
         self._checkpointer.stop()
         self._mode.patience = CLOSING_PATIENCE
+        unused = sum(lease.left for lease in self._leases.values())
         try:
             self._give_back_leases()
         except StateUnavailable:
-            pass  # the file is gone or locked: the leased calls stay counted until the window ends
+            # The file is gone or locked: the leased calls stay counted until the window ends.
+            self.unreleased = (f"the state file {self.path} could not be written as the gateway stopped (locked by "
+                               f"another program, or gone), so the {unused} calls it leased and did not use stay "
+                               "counted until their window ends")
         finally:
             del self._mode.patience
         with self._lock:
