@@ -152,17 +152,17 @@ def test_the_blind_labeller_lines_docs_quote_are_what_the_scoreboard_prints() ->
 
 
 def _run_as_written(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """A README line run in a fresh home, with Docker out of reach, so the Kestra catalogue entry
-    opens on its built-in snapshot as README says it does where Docker cannot run."""
+    """A doc's line run by the shell, as a reader pastes it, with the installed `policytui` on
+    PATH, in a fresh home, with Docker out of reach, so the Kestra catalogue entry opens on its
+    built-in snapshot as README says it does where Docker cannot run, and standard input no
+    terminal."""
     import os
-    import shlex
 
     env = {**os.environ, "HOME": str(cwd), "POLICYTUI_CONFIG_DIR": str(cwd / "config"),
            "XDG_CONFIG_HOME": str(cwd / "xdg"), "POLICYTUI_STATE_DIR": str(cwd / "state"),
-           "DOCKER_HOST": f"unix://{cwd}/no-docker.sock"}
-    argv = shlex.split(command)
-    assert argv[0] == "policytui", command
-    return subprocess.run([POLICYTUI, *argv[1:]], capture_output=True, text=True, timeout=120,
+           "DOCKER_HOST": f"unix://{cwd}/no-docker.sock",
+           "PATH": str(Path(POLICYTUI).parent) + os.pathsep + os.environ.get("PATH", "")}
+    return subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120,
                           check=False, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
 
 
@@ -205,3 +205,30 @@ def test_the_failures_the_readme_quotes_are_said_as_quoted(tmp_path: Path) -> No
     assert report, "README shows no report of a missing policy file"
     done = _run_as_written(report.group(1), tmp_path)
     assert done.returncode == 1 and done.stdout.strip() == report.group(2), (done.stdout, done.stderr)
+
+
+NEEDS_A_TERMINAL = ("policytui connect: the editor needs a terminal, and standard input is not one; "
+                    "run it in a terminal, or use `policytui tools` or `policytui check` in scripts.")
+
+
+@pytest.mark.parametrize(("doc", "at_least"), [("docs/tui.md", 4), ("docs/servers.md", 3)])
+def test_the_first_examples_of_a_page_run_in_order_in_a_fresh_folder(tmp_path: Path, doc: str, at_least: int) -> None:
+    """The example block a page opens with, line by line in a fresh folder as a newcomer pastes
+    it (the lines that reach a URL or npm aside: no network here): each line that only prepares
+    (`snapshot`, `mkdir`) or lists (`tools`) exits 0, and each `connect` gets past its own
+    arguments (its server, its snapshot file, its policy's folder, its theme) to the one thing
+    missing in a test, a terminal. An example whose file or folder the page never made fails
+    here as it fails in the reader's shell."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    block = re.search(r"```(?:sh)?\n(.*?)```", text, re.S)
+    assert block, f"{doc} opens with no example block"
+    lines = [line.split("  #")[0].strip() for line in block.group(1).replace("\\\n", " ").splitlines()]
+    runnable = [line for line in lines if line and "://" not in line and "npx" not in line]
+    assert len(runnable) >= at_least, f"the scan of {doc} is broken: {runnable}"
+    for line in runnable:
+        done = _run_as_written(line, tmp_path)
+        assert "Traceback" not in done.stderr, (line, done.stderr)
+        if line.startswith("policytui connect"):
+            assert (done.returncode, done.stderr.strip()) == (2, NEEDS_A_TERMINAL), (line, done.stderr)
+        else:
+            assert done.returncode == 0, (line, done.stderr)
