@@ -151,17 +151,19 @@ def test_the_blind_labeller_lines_docs_quote_are_what_the_scoreboard_prints() ->
     assert quoted in shown, quoted
 
 
-def _run_as_written(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run_as_written(command: str, cwd: Path, *, servers: Path | None = None) -> subprocess.CompletedProcess[str]:
     """A doc's line run by the shell, as a reader pastes it, with the installed `policytui` on
     PATH, in a fresh home, with Docker out of reach, so the Kestra catalogue entry opens on its
     built-in snapshot as README says it does where Docker cannot run, and standard input no
-    terminal."""
+    terminal; `servers`, a folder of server commands, is on PATH too, as a reader's global npm
+    install puts them."""
     import os
 
     env = {**os.environ, "HOME": str(cwd), "POLICYTUI_CONFIG_DIR": str(cwd / "config"),
            "XDG_CONFIG_HOME": str(cwd / "xdg"), "POLICYTUI_STATE_DIR": str(cwd / "state"),
            "DOCKER_HOST": f"unix://{cwd}/no-docker.sock",
-           "PATH": str(Path(POLICYTUI).parent) + os.pathsep + os.environ.get("PATH", "")}
+           "PATH": os.pathsep.join([str(Path(POLICYTUI).parent), *([str(servers)] if servers else []),
+                                    os.environ.get("PATH", "")])}
     return subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120,
                           check=False, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
 
@@ -232,3 +234,39 @@ def test_the_first_examples_of_a_page_run_in_order_in_a_fresh_folder(tmp_path: P
             assert (done.returncode, done.stderr.strip()) == (2, NEEDS_A_TERMINAL), (line, done.stderr)
         else:
             assert done.returncode == 0, (line, done.stderr)
+
+
+def test_the_gateway_serves_the_requests_file_its_page_shows(tmp_path: Path, everything: Path) -> None:
+    """gateway.md's "From a file" example as a reader follows it: the requests file the page
+    shows, its two commands run as written, and the answer and audit line the page quotes; a
+    recording given as the input instead is refused line by line as the page says."""
+    import json
+
+    section = (ROOT / "docs/gateway.md").read_text(encoding="utf-8").split("### From a file", 1)[1].split("\n### ", 1)[0]
+    shown = re.search(r"With `(\S+)` holding\s+```json\n(.*?)```", section, re.S)
+    assert shown, "the page shows no requests file"
+    (tmp_path / shown.group(1)).write_text(shown.group(2), encoding="utf-8")
+    commands = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert commands, "the page shows no command"
+    for line in commands.group(1).splitlines():
+        done = _run_as_written(line, tmp_path, servers=everything.parent)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (line, done.stderr)
+    prose = " ".join(section.split())
+    answer = re.search(r"holds the server's `initialize` answer and `(\{.*?\})`", prose)
+    assert answer, "the page quotes no answer"
+    answers = [json.loads(line) for line in (tmp_path / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [a.get("id") for a in answers] == [1, 2] and "result" in answers[0], answers
+    assert answers[1] == json.loads(answer.group(1)), answers[1]
+    audited = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(a["tool"], a["decision"]) for a in audited if a["decision"] != "probe"][-1] == ("echo", "allowed"), audited
+
+    refused = re.search(r"each of its lines is refused, `([^`]+)`", prose)
+    assert refused, "the page says nothing of a recording given as the input"
+    recorded = {"time": "2026-12-07T19:58:07.446Z", "server": "mcp-server-everything", "grant": "default",
+                "session": "743fb5afdb4a", "tool": "echo", "decision": "allowed", "rule": "tools.echo",
+                "reason": "", "arguments": {"message": "hi"}}
+    (tmp_path / "calls.jsonl").write_text(json.dumps(recorded) + "\n", encoding="utf-8")
+    line = commands.group(1).splitlines()[-1].replace(shown.group(1), "calls.jsonl").replace("answers.jsonl", "wrong.jsonl")
+    done = _run_as_written(line, tmp_path, servers=everything.parent)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert json.loads((tmp_path / "wrong.jsonl").read_text(encoding="utf-8"))["error"]["message"] == refused.group(1)
