@@ -270,3 +270,24 @@ def test_the_gateway_serves_the_requests_file_its_page_shows(tmp_path: Path, eve
     done = _run_as_written(line, tmp_path, servers=everything.parent)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert json.loads((tmp_path / "wrong.jsonl").read_text(encoding="utf-8"))["error"]["message"] == refused.group(1)
+
+
+def test_each_command_the_readme_says_ends_with_a_wrote_line_does(tmp_path: Path) -> None:
+    """README names the commands whose last line is `wrote FILE (...)`; each, run on the tour's
+    files, ends so (`fmt` on a policy not yet in its canonical form). The editor, which saves
+    as often as asked and says so on its screen, is not among them."""
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    named = re.search(r"Every command that writes a file named on its command line \(([^)]*)\) ends with one "
+                      r"line on standard error, `wrote ", text)
+    assert named, "README does not say which commands end with a `wrote` line"
+    commands = re.findall(r"`(\w+)`", named.group(1))
+    assert commands == ["init", "snapshot", "export", "fmt"], commands
+    (tmp_path / "loose.json").write_text('{"version":"1","default":"deny"}', encoding="utf-8")
+    runs = {"init": "policytui init kestra --offline -o policy.json",
+            "snapshot": "policytui snapshot kestra --offline -o kestra-snapshot.json",
+            "export": "policytui export policy.json --format cedar -o authz.json",
+            "fmt": "policytui fmt loose.json"}
+    for command in commands:
+        done = _run_as_written(runs[command], tmp_path)
+        assert done.returncode == 0, (command, done.stderr)
+        assert re.fullmatch(r"wrote \S+ \(.+\)", done.stderr.strip().splitlines()[-1]), (command, done.stderr)
