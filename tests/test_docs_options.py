@@ -291,3 +291,20 @@ def test_each_command_the_readme_says_ends_with_a_wrote_line_does(tmp_path: Path
         done = _run_as_written(runs[command], tmp_path)
         assert done.returncode == 0, (command, done.stderr)
         assert re.fullmatch(r"wrote \S+ \(.+\)", done.stderr.strip().splitlines()[-1]), (command, done.stderr)
+
+
+def test_what_the_readme_says_of_a_wrong_replay_file_for_the_editor_holds(tmp_path: Path) -> None:
+    """README's exit-code table: `connect --replay` refuses a missing recording at once (exit 2,
+    one sentence), while a file that is there but no recording (the policy, given in its place)
+    is no reason to refuse the editor: it gets as far as the terminal, where its Replay tab says
+    why (the recording is read after the editor paints, and tests/test_replay_tab_tmux.py
+    shows the tab)."""
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert re.search(r"`connect --replay` and `serve --replay` \(missing or a folder: a file there that holds "
+                     r"no recording, a policy given by mistake, opens the editor with its Replay tab saying why\)",
+                     text), "README does not say what the editor does with a file that is no recording"
+    (tmp_path / "policy.json").write_text('{"version": "1", "default": "deny"}\n', encoding="utf-8")
+    done = _run_as_written("policytui connect kestra --offline --replay calls.jsonl", tmp_path)
+    assert (done.returncode, done.stderr.strip()) == (2, "policytui connect: --replay calls.jsonl: there is no such file."), done.stderr
+    done = _run_as_written("policytui connect kestra --offline --replay policy.json", tmp_path)
+    assert (done.returncode, done.stderr.strip()) == (2, NEEDS_A_TERMINAL), done.stderr

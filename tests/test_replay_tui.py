@@ -448,3 +448,18 @@ async def test_a_recording_of_another_server_is_said_to_be_one(tmp_path: Path) -
         await pilot.pause()
         shown = " ".join(screen_text(app).split())
     assert "The recording holds the calls of server filesystem, not of kestra (this editor's)" in shown, shown
+
+
+async def test_a_policy_given_as_the_recording_is_said_in_the_replay_tab(tmp_path: Path) -> None:
+    """`connect --replay policy.json`, the policy given where the recording goes: the editor
+    opens (the recording is read after it paints, README says so) and its Replay tab says the
+    file is no recording, in the sentence `policytui replay` exits 2 with."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}, indent=2), encoding="utf-8")
+    app = make_app(policy_path=policy, listing=kestra(), replay_path=policy)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await pilot.press("6")
+        said = f"{policy} is not a recording: expected one JSON object per line (gateway --record or an audit log)"
+        await until(lambda: said in " ".join(screen_text(app).split()), "the Replay tab's sentence",
+                    shows=lambda: screen_text(app))
