@@ -97,6 +97,15 @@ def test_every_link_between_the_docs_leads_somewhere(doc: str) -> None:
     assert not broken, broken
 
 
+@pytest.mark.parametrize("doc", DOCS)
+def test_no_doc_installs_policytui_by_name_from_a_package_index(doc: str) -> None:
+    # policytui is not published under its name: `pip install policytui` in a pasted example would
+    # fetch whatever an index serves under that name into a gateway that sees every call.
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    by_name = re.findall(r"(?:pip|pipx|uv pip) install(?: -\S+)* policytui\b(?![-\w./*])", text)
+    assert not by_name, by_name
+
+
 def test_every_pin_option_says_it_pins_whatever_the_policy_says() -> None:
     """`--pin` of gateway, check and replay does one thing (docs/gateway.md: "whatever the
     policy's x-policytui.pin says"), a tool with no approved definition denied too: each
