@@ -269,6 +269,46 @@ async def test_ctrl_q_behind_an_edit_that_takes_longer_than_keys_wait_asks_befor
         assert app.is_running
 
 
+async def test_ctrl_q_on_a_too_small_terminal_behind_a_slow_edit_names_the_keys_not_applied(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`a ctrl+q`, the terminal made too small while ctrl+q waits for the `a`, still on its way
+    after the keys' longest wait: the notice's one line asks as the dialog does, naming the
+    keys typed before ctrl+q that have not taken effect. It said "policy.json has unsaved
+    changes", which the policy did not have; so did the line asked again after esc."""
+    let_go = asyncio.Event()
+
+    async def slow_key(self, event):  # type: ignore[no-untyped-def]
+        if event.key == "a":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(let_go.wait(), 240)
+
+    monkeypatch.setattr(MainScreen, "on_key", slow_key, raising=False)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(200, 30)) as pilot:
+        try:
+            await ready(pilot)
+            await app.panels_ready.wait()
+            await until(lambda: app.focused is app.query_one(ToolTable), "the table focused")
+            await burst(app, [("a", "a"), ("ctrl+q", None)])
+            await pilot.resize_terminal(200, 10)  # while ctrl+q waits for the `a`
+            await until(lambda: notice_shown(app), "the too-small notice")
+            # The question comes under the notice, which says ctrl+q quits: the user presses it.
+            await until(lambda: not app.is_running or any(
+                screen.id == "confirm-quit" for screen in app.screen_stack), "the question, or the editor gone")
+            assert app.is_running, "ctrl+q quit with the `a` typed before it still on its way"
+            await burst(app, [("ctrl+q", None)])
+            await until(lambda: not app.is_running or "esc back" in screen_text(app),
+                        "the question on the notice's line, or the editor gone")
+            assert app.is_running, "ctrl+q quit with the `a` typed before it still on its way"
+            said = " ".join(screen_text(app).split())
+            assert said == ("Keys typed before ctrl+q have not reached policy.json yet (quitting may "
+                            "leave what they change unsaved): s save and quit · q quit without "
+                            "saving · esc back"), said
+        finally:
+            let_go.set()
+    assert not (tmp_path / "policy.json").exists()
+
+
 async def test_enter_in_the_filter_never_leaves_a_tool_selected_that_does_not_match(tmp_path: Path) -> None:
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:

@@ -361,8 +361,11 @@ class FileActions(EditorBase):
                     and question.id == "confirm-quit"):
                 # The line offers what the dialog does: no `s` where it has no Save and quit.
                 can_save = any(choice.value == "save" for choice in question.choices)
+                # A Save offered with nothing unsaved: the dialog asked for keys still on their
+                # way, and the line says so, not that the policy has unsaved changes.
+                keys_pending = can_save and state is not None and not state.dirty
                 notice.ask_unsaved(self.policy_path.name, self._answer_under_notice,
-                                   self.unapplied_dialog(), can_save)
+                                   self.unapplied_dialog(), can_save, keys_pending)
             return
         if self.saves_in_flight:
             # `ctrl+s ctrl+q`: the file is being written; whether anything is unsaved is known
@@ -395,7 +398,8 @@ class FileActions(EditorBase):
             # As the dialog below: a dialog's changes are named, and with nothing else unsaved
             # there is nothing to save (a save would write the policy without them).
             self.screen.ask_unsaved(self.policy_path.name, answered, unapplied,
-                                    can_save=bool(state.dirty or keys_pending))
+                                    can_save=bool(state.dirty or keys_pending),
+                                    keys_pending=keys_pending and not state.dirty)
             return
         said = [f"{self.policy_path.name} has changes that are not saved." if state.dirty else
                 f"Keys typed before ctrl+q have not reached {self.policy_path.name} yet: "

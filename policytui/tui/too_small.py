@@ -63,11 +63,30 @@ def notice_text(size: Size, browser: bool = False) -> str:
     ])
 
 
-def question_text(policy_name: str, width: int, unapplied: str | None = None, can_save: bool = True) -> str:
+def question_text(policy_name: str, width: int, unapplied: str | None = None, can_save: bool = True,
+                  keys_pending: bool = False) -> str:
     """The "Unsaved changes" dialog's question on one line. With `unapplied` (an open dialog's
     changes not applied yet, "the conditions for manage_flow") it says, as the dialog does,
     that quitting drops them and how to keep them; without `can_save` (nothing else is
-    unsaved) it offers only what the dialog then offers: quitting, dropping them, or going back."""
+    unsaved) it offers only what the dialog then offers: quitting, dropping them, or going back.
+    With `keys_pending` (nothing unsaved yet, but keys typed before ctrl+q still on their way)
+    it says, as the dialog does, that those keys may be what quitting loses: "has unsaved
+    changes" would name changes the policy does not have."""
+    if keys_pending and can_save:
+        if unapplied is None:
+            return fit_line(width, [
+                f"Keys typed before ctrl+q have not reached {policy_name} yet (quitting may leave "
+                "what they change unsaved): s save and quit · q quit without saving · esc back",
+                "Keys typed before ctrl+q not applied yet (quitting may lose them): s save and "
+                "quit · q quit without saving · esc back",
+            ])
+        return fit_line(width, [
+            f"Keys typed before ctrl+q have not reached {policy_name} yet, and the changes to "
+            f"{unapplied} in the open dialog are not applied yet (quitting drops them; esc back, "
+            "then apply them with ctrl+s): s save and quit · q quit without saving · esc back",
+            "Keys typed before ctrl+q, and a dialog's changes, not applied (quitting drops them): "
+            "s save and quit · q quit without saving · esc back",
+        ])
     if unapplied is None:
         return fit_line(width, [
             f"{policy_name} has unsaved changes: s save and quit · q quit without saving · esc back",
@@ -151,15 +170,16 @@ class TooSmallScreen(Screen[None]):
         return self._answer is not None
 
     def ask_unsaved(self, policy_name: str, answer: Callable[[str], None], unapplied: str | None = None,
-                    can_save: bool = True) -> None:
+                    can_save: bool = True, keys_pending: bool = False) -> None:
         """Quit asked with unsaved changes: the question of the "Unsaved changes" dialog, on
         one line, answered with the same keys. Without `can_save` there is no `s`: the dialog
         then has no Save and quit either, since a save would write the policy without what an
-        open dialog holds (`unapplied`), and call that saved."""
+        open dialog holds (`unapplied`), and call that saved. With `keys_pending`, what may be
+        lost is keys typed before ctrl+q that have not taken effect yet (`question_text`)."""
         self._answer = answer
         self._keys = dict(QUIT_ANSWERS) if can_save else {k: v for k, v in QUIT_ANSWERS.items() if v != "save"}
         self.query_one("#too-small", Static).update(
-            Text(question_text(policy_name, self.app.size.width, unapplied, can_save)))
+            Text(question_text(policy_name, self.app.size.width, unapplied, can_save, keys_pending)))
 
     def on_key(self, event: events.Key) -> None:
         answer = self._answer
