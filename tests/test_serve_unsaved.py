@@ -97,15 +97,41 @@ def test_stopping_serve_keeps_the_browser_editors_unsaved_edit(
     expected = 130 if stop == signal.SIGINT else 0
     assert served.process.wait(timeout=30) == expected, "".join(served.stderr)
     assert_kept(tmp_path, served)
-    # The page says that serve stopped, where the edit went and how to go on, and offers no
-    # "Open it again", which would only reach a server that is gone.
+    # The page says that serve stopped, where the edit went, as serve's terminal does, and how
+    # to go on, and offers no "Open it again", which would only reach a server that is gone.
+    assert closed_page_says(page) == (
+        "policytui serve has stopped. The browser editor had unsaved changes to policy.json; "
+        f"they were kept in {kept_file(tmp_path)}. Start serve again and open the address it prints."
+    ).split()
+
+
+def closed_page_says(page: Any) -> list[str]:
+    """The words of the page serve's stop leaves, which has no button (no "Open it again")."""
     page.wait_for_selector("body.-closed", timeout=20_000)
     closed = page.locator(".closed-dialog")
-    assert closed.inner_text().split() == (
-        "policytui serve has stopped. Any unsaved changes were kept in a file beside the policy, "
-        "which serve's terminal names. Start serve again and open the address it prints."
-    ).split()
     assert closed.locator("button").count() == 0
+    return list(closed.inner_text().split())
+
+
+def test_stopping_serve_after_a_save_says_nothing_was_unsaved(
+    chromium: Any, served: Served, tmp_path: Path
+) -> None:
+    """An edit saved with ctrl+s, then serve stopped by ctrl+c: the page says the editor had
+    no unsaved changes, and no recovery file is made. It said "Any unsaved changes were kept in
+    a file beside the policy", naming a file there was none of."""
+    page = deny_manage_apps_unsaved(chromium, served)
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + 20
+    while '"manage_apps"' not in (tmp_path / "policy.json").read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "ctrl+s did not write the edit"
+        time.sleep(0.05)
+    served.process.send_signal(signal.SIGINT)
+    assert served.process.wait(timeout=30) == 130, "".join(served.stderr)
+    assert closed_page_says(page) == (
+        "policytui serve has stopped. The browser editor had no unsaved changes. Start serve "
+        "again and open the address it prints."
+    ).split()
+    assert sorted(tmp_path.glob("policy.json.unsaved-*.json")) == []
 
 
 def test_closing_the_window_keeps_the_unsaved_edit(
@@ -281,3 +307,10 @@ def test_stopping_serve_says_a_dialogs_changes_were_not_kept(
         time.sleep(0.05)
     assert sorted(tmp_path.glob("policy.json.unsaved-*.json")) == []
     assert (tmp_path / "policy.json").read_text(encoding="utf-8") == SAVED
+    # The page says so too, in the same words.
+    assert closed_page_says(page) == (
+        "policytui serve has stopped. The browser editor had changes to the limits for manage_apps "
+        "in an open dialog, not applied yet; they were lost (a dialog's changes are kept once "
+        "applied). Start serve again and open the address it prints."
+    ).split()
+

@@ -11,3 +11,6 @@ PAGE_TITLE_META = "policytui-page-title"
 # Whether the policy has edits not yet saved (the header's `● unsaved`): the page asks before a
 # reload or a close ends the editor only while it has.
 UNSAVED_META = "policytui-unsaved"
+# What serve tells a page as it stops: what became of its editor's unsaved changes, in the
+# words serve's terminal has for it (kept in which file, lost and why, or none unsaved).
+STOPPED_META = "policytui-stopped"

@@ -26,6 +26,15 @@ CHUNK = 4096
 
 
 LINE_PREFIX = "policytui serve: "  # what each line on serve's terminal starts with
+# How the editor's line on what became of its unsaved changes begins (tui/unsaved.py's
+# `keep_unsaved_work`): "... had unsaved changes to policy.json; they were kept in ...", "...
+# had changes to the limits for X in an open dialog, not applied yet; they were lost ...".
+OUTCOME_PREFIX = LINE_PREFIX + "the browser editor had "
+
+
+def say(line: str) -> None:
+    """`line` on serve's standard error, as one of its own."""
+    _say(line)
 
 
 def _say(line: str) -> None:

@@ -34,7 +34,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from policytui.editor.page_meta import PAGE_TITLE_META, UNSAVED_META
+from policytui.editor.page_meta import PAGE_TITLE_META, STOPPED_META, UNSAVED_META
 from policytui.serve import SERVER_PID_VARIABLE
 from policytui.serve.access import (
     DOWNLOAD_ROUTE,
@@ -46,7 +46,13 @@ from policytui.serve.access import (
     token_middleware,
     too_large_response,
 )
-from policytui.serve.editor_output import LINE_PREFIX, ended_stream, relay_lines
+from policytui.serve.editor_output import (
+    LINE_PREFIX,
+    OUTCOME_PREFIX,
+    ended_stream,
+    relay_lines,
+    say,
+)
 from policytui.serve.lock import EditLock
 from policytui.serve.stop_signals import StopSignals
 from policytui.textsafe import clip, visible
@@ -123,6 +129,9 @@ class EditorService(AppService):
         # Whether the page has sent the editor any input (keys, the mouse, a paste): until it
         # has, the editor holds nothing of its user's, and a stop need not wait for it to quit.
         self.given_input = False
+        # The editor's lines on what became of its unsaved changes (`OUTCOME_PREFIX`), as
+        # serve's terminal showed them: the page is told the same when serve stops.
+        self.outcome: list[str] = []
 
     async def start(self, width: int, height: int) -> None:
         # A stop may come while the process is being started (serve stopped, or the page
@@ -150,9 +159,28 @@ class EditorService(AppService):
         self._stdin = process.stdin
         # Its standard error is for serve's user ("... unsaved changes ...; they were kept in
         # ..."): relayed to serve's own as each line comes, not gathered by textual-serve.
-        self._stderr_relay = asyncio.ensure_future(relay_lines(process.stderr))
+        self._stderr_relay = asyncio.ensure_future(relay_lines(process.stderr, self._said))
         process.stderr = ended_stream()
         return process
+
+    def _said(self, line: str) -> None:
+        if line.startswith(OUTCOME_PREFIX):
+            self.outcome.append(line)
+        say(line)
+
+    def stopped_sentence(self) -> str:
+        """Once the editor has ended as serve stopped: what became of its user's unsaved
+        changes, in the words serve's terminal has for it. Its own line when it wrote one
+        (kept in which file, or lost and why); none when it had nothing unsaved, or was never
+        given any input; lost when it had to be killed before it could say."""
+        if self.outcome:
+            said = " ".join(line.removeprefix(LINE_PREFIX) for line in self.outcome)
+            return said[:1].upper() + said[1:].rstrip(".") + "."
+        process = self._process
+        if process is not None and process.returncode == -signal.SIGKILL:
+            return ("The browser editor did not stop in time and had to be killed: any unsaved "
+                    "changes were lost.")
+        return "The browser editor had no unsaved changes."
 
     async def send_bytes(self, data: bytes) -> bool:
         # Set before the write, which a stop may come during.
@@ -453,6 +481,7 @@ class EditorServer(Server):
         self.browser_key = secrets.token_bytes(32)
         self.websockets: set[web.WebSocketResponse] = set()
         self.editors: set[EditorService] = set()  # started and not yet seen to have ended
+        self.page_of: dict[EditorService, web.WebSocketResponse] = {}  # each editor's page
 
     # -- the aiohttp application -------------------------------------------------------------
 
@@ -485,9 +514,23 @@ class EditorServer(Server):
                     timeout=2,
                 )
 
+        async def stop(editor: EditorService) -> None:
+            # Its page is told what became of the unsaved changes once the editor has said it
+            # (its last line), then closed: it said they were kept whether or not there were
+            # any, and whether or not they were.
+            await editor.shut_down()
+            websocket = self.page_of.get(editor)
+            if websocket is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(websocket.send_str(
+                        json.dumps([STOPPED_META, editor.stopped_sentence()])), timeout=2)
+                await close(websocket)
+
+        editors = list(self.editors)
+        with_editor = {self.page_of.get(editor) for editor in editors}
         await asyncio.gather(
-            *(editor.shut_down() for editor in list(self.editors)),
-            *(close(websocket) for websocket in list(self.websockets)),
+            *(stop(editor) for editor in editors),
+            *(close(websocket) for websocket in list(self.websockets) if websocket not in with_editor),
             return_exceptions=True,
         )
 
@@ -604,6 +647,7 @@ class EditorServer(Server):
                 "stopped_reason": STOPPED_REASON,
                 "page_title_meta": PAGE_TITLE_META,
                 "unsaved_meta": UNSAVED_META,
+                "stopped_meta": STOPPED_META,
                 "stdin_piece": STDIN_PIECE,
             }
             response = aiohttp_jinja2.render_template("editor.html", request, context)
@@ -723,6 +767,7 @@ class EditorServer(Server):
                 debug=False,
             )
             self.editors.add(app_service)
+            self.page_of[app_service] = websocket
             await app_service.start(width, height)
             await self._relay_until_either_ends(websocket, app_service)
         except asyncio.CancelledError:
@@ -739,6 +784,7 @@ class EditorServer(Server):
             finally:
                 if app_service is not None and not app_service.running():
                     self.editors.discard(app_service)
+                    self.page_of.pop(app_service, None)
                 self.websockets.discard(websocket)
                 self.active_browser = None
                 self.lock.release(session)
@@ -758,6 +804,10 @@ class EditorServer(Server):
             return
         try:
             await asyncio.wait({relay, editor}, return_when=asyncio.FIRST_COMPLETED)
+            if not relay.done() and self._stop.is_set():
+                # serve is stopping, and stopped the editor: its page is told what became of
+                # the unsaved changes, then closed, by the stop (`_close_websockets`).
+                await asyncio.wait({relay})
             if not relay.done():
                 if isinstance(app_service, EditorService) and app_service.running():
                     log.warning("the page no longer receives the editor; closing it")
