@@ -46,6 +46,11 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 def deny_manage_apps_unsaved(chromium: Any, served: Served) -> Any:
     """Open the editor in a new window and deny manage_apps without saving; the page."""
+    return denied_on_screen(chromium, served)[0]
+
+
+def denied_on_screen(chromium: Any, served: Served) -> tuple[Any, BrowserScreen]:
+    """As `deny_manage_apps_unsaved`: the page, and what its terminal shows."""
     page = chromium.new_context(viewport=VIEWPORT).new_page()
     screen = BrowserScreen(page)
     page.goto(served.url)
@@ -59,7 +64,7 @@ def deny_manage_apps_unsaved(chromium: Any, served: Served) -> Any:
                 lambda s: "unsaved" in s and "deny*" not in table_row(s, "manage_apps")
                 and "deny*" not in table_row(s, "manage_apps")
                 and " deny " in table_row(s, "manage_apps") + " ")
-    return page
+    return page, screen
 
 
 def kept_file(folder: Path, timeout: float = 60) -> Path:
@@ -314,3 +319,71 @@ def test_stopping_serve_says_a_dialogs_changes_were_not_kept(
         "applied). Start serve again and open the address it prints."
     ).split()
 
+
+# Put on serve's PYTHONPATH: in each editor process serve starts (the only processes given the
+# connect arguments), the app's handler of the request to end sleeps on the main thread before
+# anything else, as an editor stuck on its way out does; the session driver's timer ends it.
+STUCK_ON_THE_WAY_OUT = """
+import importlib.abc, importlib.util, os, sys, time
+
+class _Stuck(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "policytui.tui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            def on_exit_app(app, request):
+                time.sleep(60)
+            module.PolicyApp.on_exit_app = on_exit_app
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+if "POLICYTUI_SERVE_CONNECT_ARGUMENTS" in os.environ:
+    sys.meta_path.insert(0, _Stuck())
+"""
+
+
+def test_an_editor_stuck_on_its_way_out_says_its_open_dialogs_changes_were_lost(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """An unsaved deny, and a limit typed in the limits dialog and not applied, as serve stops;
+    the editor is stuck past its 3 seconds on the way out and its timer ends it. What it kept
+    says the dialog's limit was lost, on serve's terminal and on the page. Before, the timer's
+    line said the unsaved changes were kept, as if all was."""
+    home = tmp_path / "home"
+    home.mkdir()
+    code = tmp_path / "stuck"
+    code.mkdir()
+    (code / "sitecustomize.py").write_text(STUCK_ON_THE_WAY_OUT, encoding="utf-8")
+    (tmp_path / "policy.json").write_text(SAVED, encoding="utf-8")
+    served = Served(
+        ["kestra", "--offline", "--policy", str(tmp_path / "policy.json"), "--no-open"],
+        cwd=tmp_path, env={"HOME": str(home), "XDG_STATE_HOME": str(home / "state"),
+                           "PYTHONPATH": str(code)},
+    )
+    try:
+        page, screen = denied_on_screen(chromium, served)
+        page.keyboard.press("l")
+        screen.wait("the limits dialog", lambda s: "Limits for manage_apps" in s and "Apply [ctrl+s]" in s)
+        page.keyboard.press("5")
+        screen.wait("5 in max calls", lambda s: re.search(r"│ 5\s+minute\b", s) is not None)
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=30) == 0, "".join(served.stderr)
+    finally:
+        served.stop()
+    kept = kept_file(tmp_path)
+    said = ("the browser editor had unsaved changes to policy.json (not the changes to the limits "
+            "for manage_apps in its open dialog, not applied yet: those were lost); they were kept "
+            f"in {kept}")
+    stderr = "".join(served.stderr)
+    assert "had not stopped after 3 seconds; ending it" in stderr, stderr
+    assert f"policytui serve: {said}\n" in served.stderr, stderr
+    assert closed_page_says(page) == (
+        f"policytui serve has stopped. {said[:1].upper()}{said[1:]}. Start serve again and open "
+        "the address it prints.").split()
+    assert json.loads(kept.read_text(encoding="utf-8"))["tools"]["manage_apps"] == {"action": "deny"}

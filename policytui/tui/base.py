@@ -73,6 +73,9 @@ class EditorBase(App[int]):
     # named it (`unapplied_answered`), is why the editor ends.
     unapplied_at_exit: str | None = None
     unapplied_answered: str | None = None
+    # Whether `note_unapplied_at_exit` has run: an editor stuck before its way out reached it
+    # is read by the session driver's timer instead (tui/web_driver.py).
+    unapplied_noted: bool = False
     # True while a detail-pane refresh is queued after the next frame.
     _detail_pending: bool = False
     # What the status line shows now (plain text and styles), to skip repainting it unchanged.
@@ -360,6 +363,7 @@ class EditorBase(App[int]):
         holds unapplied, which the way out cannot read once they have closed."""
         unapplied = self.unapplied_dialog()
         self.unapplied_at_exit = None if unapplied == self.unapplied_answered else unapplied
+        self.unapplied_noted = True
 
     def tell_the_page_unsaved(self) -> None:
         """In a browser, say whether anything would be lost, unsaved edits to the policy or

@@ -134,6 +134,14 @@ class SessionDriver(WebDriver):
         kept = None
         if isinstance(self._app, KeepUnsaved):
             self._app.in_browser = True  # (its mount, which learns it, may not have come)
+            if not self._app.unapplied_noted:
+                # Stuck before its way out could note what an open dialog holds unapplied:
+                # read here (its thread no longer changes it), or the line would say all was
+                # kept, or nothing was unsaved, when a dialog's changes are lost.
+                try:
+                    self._app.note_unapplied_at_exit()
+                except Exception:
+                    pass
             try:
                 kept = self._app.keep_unsaved_work()
             except Exception:
