@@ -183,6 +183,10 @@ def test_a_reload_asks_first_while_a_dialog_holds_a_change_not_applied(
         screen.click("manage_apps")
         page.keyboard.press("c")
         screen.wait("the conditions dialog", lambda s: "Conditions for manage_apps" in s)
+        # Until the editor has counted the keys and clicks sent to it, a reload asks: a
+        # person's reload comes later than that, a test's at once.
+        page.wait_for_function("!(window.policyKeysSent > (window.policyKeysCounted || 0))",
+                               timeout=20_000)
         page.reload()
         screen.wait("the editor after the reload",
                     lambda s: screen.sockets == 2 and bool(table_row(s, "manage_apps")))

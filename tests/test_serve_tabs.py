@@ -87,6 +87,33 @@ def test_a_reload_mid_edit_asks_first_and_names_where_the_edit_was_kept(
     assert not policy.exists()
 
 
+def test_a_reload_right_behind_a_key_asks_first_and_one_after_a_key_that_changed_nothing_does_not(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """`d` and, in the same instant, a reload: the browser asks first, though the editor has
+    not yet said that the `d` left an unsaved edit (the page asks while keys it sent have not
+    been counted by the editor). Before, the reload went ahead without a word. A reload after
+    a key that changed nothing, once the editor has counted it, still asks nothing."""
+    policy = tmp_path / "policy.json"
+    all_counted = "!(window.policyKeysSent > (window.policyKeysCounted || 0))"
+    with kestra_in_chromium(chromium, tmp_path, home_of(tmp_path), policy) as editor:
+        screen, page = editor.screen, editor.page
+        page.wait_for_function(all_counted, timeout=20_000)  # the terminal's own replies
+        # The key and the reload as close together as a script can: the editor has not
+        # answered the key yet.
+        page.keyboard.press("d")
+        page.evaluate("location.reload()")
+        assert editor.asked == ["beforeunload"], "the browser did not ask before the reload ended the editor"
+        # (Its edit is kept if the editor applied it before it was asked to quit; the
+        # question was answered "leave", which may also drop it.)
+        screen.wait("the reloaded editor", lambda s: screen.sockets == 2 and bool(table_row(s, "manage_apps")))
+        page.keyboard.press("ArrowDown")  # moves the cursor, edits nothing
+        page.wait_for_function(all_counted, timeout=20_000)
+        page.reload()
+        assert editor.asked == ["beforeunload"], "a reload with nothing unsaved asked first"
+        screen.wait("the editor again", lambda s: screen.sockets == 3 and bool(table_row(s, "manage_apps")))
+
+
 def test_a_second_tab_is_told_the_editor_is_in_another_tab_of_this_browser(
     chromium: Any, tmp_path: Path
 ) -> None:

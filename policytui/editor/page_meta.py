@@ -14,3 +14,10 @@ UNSAVED_META = "policytui-unsaved"
 # What serve tells a page as it stops: what became of its editor's unsaved changes, in the
 # words serve's terminal has for it (kept in which file, lost and why, or none unsaved).
 STOPPED_META = "policytui-stopped"
+# Keys and the page's other input reach the editor a moment before their edit is counted as
+# unsaved: after each input message it relays, serve tells the editor how many the page has
+# sent (INPUT_MARK_META, with "count"), and the editor says so back once every key before the
+# mark has done what it does (INPUT_COUNTED_META), its word on unsaved edits said first. The
+# page asks before a reload or a close while any input it sent has not been counted.
+INPUT_MARK_META = "policytui-input-mark"
+INPUT_COUNTED_META = "policytui-input-counted"

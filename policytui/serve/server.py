@@ -34,7 +34,13 @@ from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from policytui.editor.page_meta import PAGE_TITLE_META, STOPPED_META, UNSAVED_META
+from policytui.editor.page_meta import (
+    INPUT_COUNTED_META,
+    INPUT_MARK_META,
+    PAGE_TITLE_META,
+    STOPPED_META,
+    UNSAVED_META,
+)
 from policytui.serve import SERVER_PID_VARIABLE
 from policytui.serve.access import (
     DOWNLOAD_ROUTE,
@@ -209,6 +215,11 @@ class EditorService(AppService):
             unsaved = meta.get("unsaved")
             if isinstance(unsaved, bool):
                 await self.remote_write_str(json.dumps([UNSAVED_META, unsaved]))
+            return
+        if isinstance(meta, dict) and meta.get("type") == INPUT_COUNTED_META:
+            count = meta.get("count")
+            if isinstance(count, int) and not isinstance(count, bool):
+                await self.remote_write_str(json.dumps([INPUT_COUNTED_META, count]))
             return
         await super().on_meta(data)
 
@@ -648,6 +659,7 @@ class EditorServer(Server):
                 "page_title_meta": PAGE_TITLE_META,
                 "unsaved_meta": UNSAVED_META,
                 "stopped_meta": STOPPED_META,
+                "input_counted_meta": INPUT_COUNTED_META,
                 "stdin_piece": STDIN_PIECE,
             }
             response = aiohttp_jinja2.render_template("editor.html", request, context)
@@ -823,7 +835,10 @@ class EditorServer(Server):
     async def _relay_browser_messages(
         self, websocket: web.WebSocketResponse, app_service: AppService
     ) -> None:
-        """The browser's keys, mouse and size to the editor. Malformed messages are dropped."""
+        """The browser's keys, mouse and size to the editor. Malformed messages are dropped.
+        Each input message is followed by a mark of how many the page has sent, which the
+        editor answers once their edits are counted (page_meta.INPUT_MARK_META)."""
+        sent = 0
         async for message in websocket:
             if message.type != WSMsgType.TEXT:
                 continue
@@ -835,11 +850,14 @@ class EditorServer(Server):
                 continue
             kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
             if kind == "stdin" and isinstance(data, str):
+                sent += 1  # as the page counts them, those dropped here too
                 try:
                     typed = data.encode("utf-8")
                 except UnicodeEncodeError:  # half of a character ("\ud800"): no text at all
-                    continue
-                await app_service.send_bytes(typed)
+                    typed = b""
+                if typed:
+                    await app_service.send_bytes(typed)
+                await app_service.send_meta({"type": INPUT_MARK_META, "count": sent})
             elif kind == "resize" and isinstance(data, dict):
                 width, height = data.get("width"), data.get("height")
                 if isinstance(width, int) and isinstance(height, int):

@@ -34,6 +34,7 @@ from policytui.tui.too_small import TooSmallScreen, notice_shown
 
 if TYPE_CHECKING:  # the policy model loads in a worker after the first frame
     from policytui.editor.state import EditorState, PendingSave, SaveResult
+    from policytui.tui.web_driver import InputMark
 
 
 # From this terminal size (columns, lines) the OFFLINE banner is whole; below, one line.
@@ -384,6 +385,25 @@ class EditorBase(App[int]):
 
         self._page_told_unsaved = unsaved
         write_meta({"type": UNSAVED_META, "unsaved": unsaved})
+
+    def on_input_mark(self, mark: InputMark) -> None:
+        """serve's mark behind the page's input (tui/web_driver.py): once every key before it
+        has done what it does, the page is told whether anything is unsaved, then that its
+        input up to the mark is counted. Until then a reload or a close asks first: a reload
+        a moment after `d` went ahead before the editor had said the `d` left an edit. Keys
+        still busy after the keys' longest wait are never counted: the page goes on asking."""
+        count = mark.count
+
+        def counted() -> None:
+            write_meta = getattr(self._driver, "write_meta", None)
+            if write_meta is None or not self._alive:
+                return
+            from policytui.editor.page_meta import INPUT_COUNTED_META
+
+            self.tell_the_page_unsaved()
+            write_meta({"type": INPUT_COUNTED_META, "count": count})
+
+        self.key_order.after_keys_so_far(counted)
 
     def _set_status(self, status: Text) -> None:
         """Show `status`; the line is one row high, so no layout pass, and no repaint if unchanged."""

@@ -211,6 +211,27 @@ class KeyOrder:
                     lambda: self.when_idle(done, late=lambda: done(False)), hold=False,
                     late=lambda: done(False))
 
+    def after_keys_so_far(self, then: Callable[[], Any]) -> None:
+        """Run `then` once every key received so far has done what it does, held keys and
+        dialogs opening or closing included; never, if that is not so within `LONGEST_WAIT`.
+        Nothing is held meanwhile (the browser page's count of keys its editor has applied:
+        tui/base.py `on_input_mark`)."""
+        deadline = time.monotonic() + LONGEST_WAIT
+
+        def check() -> None:
+            busy = (self.dialog is not None or self.early or self.held or self._still_settling()
+                    or self._waiting_ahead())
+            if not busy:
+                then()
+            elif time.monotonic() < deadline:
+                self.app.set_timer(POLL_SECONDS, check)
+
+        try:
+            widget = self.app.focused or self.app.screen
+        except ScreenStackError:  # no screen yet, or none left on the way out
+            return
+        self.settle(widget, check, hold=False, late=lambda: None)
+
     def _waiting_ahead(self) -> bool:
         now = time.monotonic()
         return any(now - started < LONGEST_WAIT for started in self.ahead.values())

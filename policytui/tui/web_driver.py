@@ -29,8 +29,20 @@ from textual import messages
 from textual.drivers.web_driver import WebDriver, _ExitInput
 from textual.message import Message
 
+from policytui.editor.page_meta import INPUT_MARK_META
+
 STOP_GRACE_SECONDS = 3.0
 EXIT_STUCK = 70  # the process status when the timer had to end it
+
+
+class InputMark(Message):
+    """serve's mark behind the page's input: `count` input messages sent so far
+    (policytui.editor.page_meta.INPUT_MARK_META). The app answers it (`on_input_mark`)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
 
 
 class SessionDriver(WebDriver):
@@ -75,6 +87,12 @@ class SessionDriver(WebDriver):
     def on_meta(self, packet_type: str, payload: dict[str, object]) -> None:
         if packet_type == "quit":
             self.arm_deadline("asked to quit")
+        if packet_type == INPUT_MARK_META:
+            count = payload.get("count")
+            if isinstance(count, int) and not isinstance(count, bool) and self._deadline is None:
+                # Posted behind the keys read before it: the app answers once they are done.
+                self._app.post_message(InputMark(count))
+            return
         super().on_meta(packet_type, payload)
 
     def process_message(self, message: Message) -> None:
