@@ -218,6 +218,28 @@ def test_a_page_whose_serve_was_killed_says_its_connection_was_lost(
     assert kept["tools"]["manage_apps"] == {"action": "deny"}
 
 
+def test_a_page_whose_serve_was_killed_with_nothing_unsaved_says_so(
+    chromium: Any, served: Served, tmp_path: Path
+) -> None:
+    """`kill -9` of serve while the editor has nothing unsaved: the page says so, where it said
+    "Any unsaved changes were kept in a file beside the policy", naming a file there is none of."""
+    page = chromium.new_context(viewport=VIEWPORT).new_page()
+    screen = BrowserScreen(page)
+    page.goto(served.url)
+    screen.wait("the saved policy in the table", lambda s: "39 tools" in s and "manage_apps" in s)
+    page.keyboard.press("ArrowDown")  # moves the cursor, edits nothing
+    page.wait_for_function("!(window.policyKeysSent > (window.policyKeysCounted || 0))",
+                           timeout=20_000)
+    served.process.kill()
+    served.process.wait(timeout=30)
+    page.wait_for_selector("body.-closed", timeout=20_000)
+    assert page.locator(".closed-dialog .message").inner_text().split() == (
+        "The connection to policytui serve was lost. The editor had no unsaved changes. If serve "
+        "still runs, open the editor again; if not, start it again and open the address it prints."
+    ).split()
+    assert sorted(tmp_path.glob("policy.json.unsaved-*.json")) == []
+
+
 def test_the_next_editors_notice_breaks_the_kept_files_path_only_after_a_slash(
     chromium: Any, served: Served, tmp_path: Path
 ) -> None:
