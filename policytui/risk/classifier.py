@@ -441,6 +441,11 @@ def classify_all(tools: Iterable[ToolInfo], overrides: Mapping[str, Any] | None 
     overrides = overrides if isinstance(overrides, Mapping) else {}
     if namespaces is None or money_server is None or nouns is None or money_record is None:
         found = server_context(server)
+        if (verbless is None and namespaces is None and money_server is None and nouns is None
+                and money_record is None):
+            # The server's facts as found, its verbless readers with them: not built again
+            # below (nothing of them is worked out before a tool asks).
+            verbless = found.verbless
         namespaces = found.namespaces if namespaces is None else namespaces
         money_server = found.money_server if money_server is None else money_server
         nouns = found.nouns if nouns is None else nouns

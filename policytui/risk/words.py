@@ -73,7 +73,7 @@ def _name_words(name: str) -> tuple[str, ...]:
     if name.isascii() and name.islower():
         return tuple(_LOWER_PARTS.findall(name))  # snake_case, kebab-case: the common case
     name = fold_accents(name)  # "rechnungen_fällig" -> rechnungen, fallig
-    return tuple(part.lower() for part in _NAME_PARTS.findall(name))
+    return tuple(map(str.lower, _NAME_PARTS.findall(name)))
 
 
 def contains_any(text: str, needles: tuple[str, ...]) -> bool:
