@@ -612,3 +612,26 @@ def test_a_key_given_as_the_urls_bare_query_is_hidden_as_a_path_key_is(tmp_path:
     for text in (snapshot.read_text(encoding="utf-8"), made.stdout, made.stderr, listed.stdout, listed.stderr,
                  missing.stdout, missing.stderr, recording.read_text(encoding="utf-8"), "".join(seen)):
         assert key not in text
+
+
+@pytest.mark.parametrize("scheme", ["HTTP", "Http"])
+def test_a_url_whose_scheme_is_in_capitals_is_taken_for_the_url_it_is(tmp_path: Path, scheme: str) -> None:
+    """A URL's scheme is read in any case: `HTTP://TOKEN@host/mcp` was taken for a server's name
+    ("no server named 'http://***@...' is configured"). `tools` and `snapshot` reach the server
+    and show, save and print its token starred."""
+    policytui = str(Path(sys.executable).parent / "policytui")
+    snapshot = tmp_path / "snapshot.json"
+    with _token_server_on(ECHO_TOKEN="1") as port:
+        url = f"{scheme}://{TOKEN}@127.0.0.1:{port}/mcp"
+        listed = subprocess.run([policytui, "tools", url], capture_output=True, text=True, timeout=60)
+        made = subprocess.run([policytui, "snapshot", url, "-o", str(snapshot)], capture_output=True, text=True,
+                              timeout=60)
+    assert (listed.returncode, made.returncode) == (0, 0), listed.stderr + made.stderr
+    shown = f"http://***@127.0.0.1:{port}/mcp"
+    assert listed.stdout.splitlines()[0].endswith(f"via http: {shown}"), listed.stdout
+    saved = json.loads(snapshot.read_text(encoding="utf-8"))
+    assert saved["source"]["url"] == shown
+    assert saved["tools"][0]["description"] == "Who you are (as ***)."
+    for text in (listed.stdout, listed.stderr, made.stdout, made.stderr, snapshot.read_text(encoding="utf-8")):
+        assert TOKEN not in text
+

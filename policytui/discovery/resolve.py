@@ -64,7 +64,7 @@ def resolve_target(
             "No server given: name one (see `policytui servers`), give a URL, "
             + ("a command after --, or --from FILE." if offers_from else "or a command after --.")
         )
-    if headers and not (text and text.startswith(("http://", "https://"))):
+    if headers and not (text and _is_http_url(text)):
         # Dropped without a word otherwise: a command or a snapshot file has nowhere to send them.
         what = "a command after --" if command else "a snapshot file" if from_file else None
         if what is not None:
@@ -82,7 +82,7 @@ def resolve_target(
             origin="command line",
         )
     assert text is not None
-    if text.startswith(("http://", "https://")):
+    if _is_http_url(text):
         spec = _url_spec(text, text, sse=sse, headers=dict(headers or {}), origin="command line")
         _check_headers(spec, headers or {})
         return spec
@@ -95,6 +95,12 @@ def resolve_target(
     if sse and spec.transport == "http":
         spec.transport = "sse"
     return spec
+
+
+def _is_http_url(text: str) -> bool:
+    """Is `text` an http(s) URL? A scheme is read in any case (`HTTPS://host/mcp`), as a URL's
+    scheme is case-insensitive and the HTTP client reads it so."""
+    return text[:8].lower().startswith(("http://", "https://"))
 
 
 # What an HTTP header can carry as sent: a token of the name characters, and printable ASCII
