@@ -635,3 +635,25 @@ def test_a_url_whose_scheme_is_in_capitals_is_taken_for_the_url_it_is(tmp_path: 
     for text in (listed.stdout, listed.stderr, made.stdout, made.stderr, snapshot.read_text(encoding="utf-8")):
         assert TOKEN not in text
 
+
+def test_a_dropped_connection_is_told_in_a_sentence_ending_in_one_full_stop(tmp_path: Path) -> None:
+    """A server that closes the connection without answering: the HTTP client's own words end
+    in a full stop ("Server disconnected without sending a response."), and the sentence built
+    on them added another. `tools`, `snapshot` and the gateway end it with one, and the URL's
+    credentials are starred in it."""
+    policytui = str(Path(sys.executable).parent / "policytui")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    with _token_server_on(DROP="1") as port:
+        url = f"http://alice:{TOKEN}@127.0.0.1:{port}/mcp?api_key=query-key-held-4412"
+        done = [subprocess.run([policytui, *argv], capture_output=True, text=True, timeout=60) for argv in (
+            ["tools", url], ["snapshot", url, "-o", str(tmp_path / "snapshot.json")],
+            ["gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"), url])]
+    said = (f"the connection to http://alice:***@127.0.0.1:{port}/mcp?api_key=*** failed: "
+            "Server disconnected without sending a response.")
+    for result in done:
+        assert result.returncode == 1, result.stderr
+        assert said in result.stderr, result.stderr
+        assert ".." not in result.stderr and "Traceback" not in result.stderr, result.stderr
+        assert TOKEN not in result.stdout + result.stderr and "query-key-held-4412" not in result.stderr
+    assert not (tmp_path / "snapshot.json").exists()

@@ -76,7 +76,7 @@ def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) ->
 
     connect_error = _pick(leaves, httpx2.ConnectError)
     if connect_error is not None:
-        return f"Could not connect to {spec.safe_url()}: {_connect_reason(connect_error)}."
+        return f"Could not connect to {spec.safe_url()}: {_ended(_connect_reason(connect_error))}"
     if _pick(leaves, httpx2.ConnectTimeout) is not None:
         return f"Could not connect to {spec.safe_url()} within {timeout:g} s; check the address and your network."
 
@@ -112,14 +112,22 @@ def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) ->
 
     transport_error = _pick(leaves, httpx2.TransportError)
     if transport_error is not None:
-        return f"The connection to {spec.safe_url()} failed: {visible(str(transport_error))[:200] or type(transport_error).__name__}."
+        reason = visible(str(transport_error))[:200] or type(transport_error).__name__
+        return f"The connection to {spec.safe_url()} failed: {_ended(reason)}"
 
     if _pick(leaves, ValueError) is not None and diag.stage in ("initialize", "tools/list"):
         return f"{who} sent an answer to {stage} that is not valid MCP."
 
     leaf = leaves[0]
     text = visible(str(leaf))[:200]
-    return f"Connecting to {who[7:]} failed during {stage}: {type(leaf).__name__}{': ' + text if text else ''}."
+    return _ended(f"Connecting to {who[7:]} failed during {stage}: {type(leaf).__name__}{': ' + text if text else ''}")
+
+
+def _ended(text: str) -> str:
+    """`text` ended with exactly one full stop: an exception's own words often end with one
+    ("Server disconnected without sending a response."), and the sentence built on them adds
+    its own."""
+    return text.rstrip().rstrip(".").rstrip() + "."
 
 
 def _timeout_sentence(who: str, stage: str, diag: Diagnostics, timeout: float) -> str:

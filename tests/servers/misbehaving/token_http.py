@@ -8,7 +8,11 @@ With ECHO_TOKEN=1 it repeats the token in its instructions and a tool's descript
 clients keep it out of files and the gateway keeps it from its own clients. With ECHO_AUTH=1 the
 tool's description repeats the Authorization header it was sent, as it came. With EXPECTED_USER
 set, HTTP basic auth of that user with the token as the password is enough too (what a client
-sends for `http://USER:TOKEN@host/mcp`). A query (`/mcp?api_key=...`) is no part of the path.
+sends for `http://USER:TOKEN@host/mcp`). A query (`/mcp?api_key=...`) is no part of the path,
+nor are matrix parameters (`/mcp;jsessionid=...`).
+
+With REDIRECT set, every POST is answered 302 with REDIRECT as its Location (a path, or a whole
+URL); with DROP=1, every POST's connection is closed without an answer.
 """
 
 from __future__ import annotations
@@ -44,6 +48,12 @@ class Handler(BaseHTTPRequestHandler):
         self._reply(200)
 
     def do_POST(self):
+        if os.environ.get("REDIRECT"):
+            self._reply(302, None, {"Location": os.environ["REDIRECT"]})
+            return
+        if os.environ.get("DROP"):
+            self.close_connection = True  # nothing sent: the client reads a closed connection
+            return
         if self.path == "/page":  # a web page where an MCP endpoint was expected
             page = b"<html><body>Welcome</body></html>"
             self.send_response(200)
@@ -52,7 +62,7 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(page)
             return
-        path = self.path.partition("?")[0]
+        path = "/".join(part.partition(";")[0] for part in self.path.partition("?")[0].split("/"))
         key_in_path = path in (f"/k/{TOKEN}/mcp", f"/v1/{TOKEN}/mcp")
         if path != "/mcp" and not key_in_path:
             self._reply(404)
