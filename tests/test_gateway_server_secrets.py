@@ -657,3 +657,36 @@ def test_a_dropped_connection_is_told_in_a_sentence_ending_in_one_full_stop(tmp_
         assert ".." not in result.stderr and "Traceback" not in result.stderr, result.stderr
         assert TOKEN not in result.stdout + result.stderr and "query-key-held-4412" not in result.stderr
     assert not (tmp_path / "snapshot.json").exists()
+
+
+REDIRECTS = {  # where the server redirects to: what is said of it
+    "another path": ("/v2/mcp", "to another path on the same host, http://alice:***@127.0.0.1:{port}/v2/mcp"),
+    "https": ("https://127.0.0.1/mcp", "to https on the same host, https://127.0.0.1/mcp"),
+    "another site": ("http://elsewhere.example/mcp?api_key=elsewhere-key-3391",
+                     "to another site, http://elsewhere.example/mcp?api_key=***"),
+}
+
+
+@pytest.mark.parametrize(("location", "said"), REDIRECTS.values(), ids=REDIRECTS.keys())
+def test_a_redirect_is_refused_saying_where_it_went(tmp_path: Path, location: str, said: str) -> None:
+    """A redirect is never followed (the URL's credentials would go with it); a 302 to another
+    path of the same host was told as going "to another site". `tools`, `snapshot` and the
+    gateway refuse it as before and say where it went, the place's credentials hidden as a
+    target's are."""
+    policytui = str(Path(sys.executable).parent / "policytui")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    with _token_server_on(REDIRECT=location) as port:
+        url = f"http://alice:{TOKEN}@127.0.0.1:{port}/mcp?api_key=query-key-held-4412"
+        done = [subprocess.run([policytui, *argv], capture_output=True, text=True, timeout=60) for argv in (
+            ["tools", url], ["snapshot", url, "-o", str(tmp_path / "snapshot.json")],
+            ["gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"), url])]
+    sentence = (f"http://alice:***@127.0.0.1:{port}/mcp?api_key=*** redirected (HTTP 302 Found) "
+                f"{said.format(port=port)}; use the final URL directly.")
+    for result in done:
+        assert result.returncode == 1, result.stderr
+        assert sentence in result.stderr, result.stderr
+        assert "another site" not in result.stderr or "elsewhere" in location, result.stderr
+        for secret in (TOKEN, "query-key-held-4412", "elsewhere-key-3391"):
+            assert secret not in result.stdout + result.stderr
+    assert not (tmp_path / "snapshot.json").exists()

@@ -25,6 +25,7 @@ class HttpAnswer:
     reason: str
     content_type: str
     authenticate: bool  # the server sent WWW-Authenticate
+    location: str = ""  # where a redirect said to go, as the server wrote it
 
 
 @dataclass

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
 from policytui.discovery.errors import DiscoveryError
 from policytui.discovery.limits import refused_sentence
+from policytui.discovery.spec import safe_url
 from policytui.textsafe import visible
 
 _STAGE = {
@@ -170,8 +172,39 @@ def _http_status_sentence(answer: HttpAnswer, diag: Diagnostics) -> str:
             hint = "it does not take Streamable HTTP requests there; if it is a legacy SSE server, add --sse and use its /sse URL"
         return f"{url} answered {answer.method} with {status}; {hint}."
     if 300 <= answer.status < 400:
-        return f"{url} redirected ({status}) to another site; use the final URL directly."
+        where = _redirected_to(answer)
+        hint = "check the server's address" if where == "to the same URL" else "use the final URL directly"
+        return f"{url} redirected ({status}) {where}; {hint}."
     return f"{url} answered {answer.method} with {status}."
+
+
+def _redirected_to(answer: HttpAnswer) -> str:
+    """Where a redirect (never followed) said to go, as against the URL asked: another site,
+    another scheme, port or path on the same host, with the place itself shown as a target's
+    URL is (its credentials hidden)."""
+    if not answer.location:
+        return "without saying where"
+    try:
+        target = urljoin(answer.url, answer.location)
+        asked, went = urlsplit(answer.url), urlsplit(target)
+        same_host = asked.hostname == went.hostname
+        same_port = asked.port == went.port
+    except ValueError:
+        return "to a place that cannot be read"
+    shown = visible(safe_url(target))
+    if not same_host:
+        where = "to another site"
+    elif asked.scheme != went.scheme:
+        where = f"to {visible(went.scheme)} on the same host"
+    elif not same_port:
+        where = "to another port on the same host"
+    elif asked.path != went.path:
+        where = "to another path on the same host"
+    elif asked.query != went.query:
+        where = "to the same path with another query"
+    else:
+        return "to the same URL"
+    return f"{where}, {shown}"
 
 
 def _connect_reason(exc: BaseException) -> str:

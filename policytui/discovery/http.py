@@ -108,6 +108,7 @@ def _recorder(diag: Diagnostics) -> Any:
                     reason=response.reason_phrase,
                     content_type=response.headers.get("content-type", ""),
                     authenticate="www-authenticate" in response.headers,
+                    location=response.headers.get("location", ""),
                 )
             )
 
