@@ -12,7 +12,7 @@ replaces by REDACTED
 - a string that holds a credential whatever its key: a URL's password, an HTTP
   authorization (`Authorization: ...`, `Bearer <token>`, `Basic <user:password in base64>`),
   a URL query or fragment parameter named like a credential (`?access_token=...`, `&api_key=...`,
-  `#access_token=...`), a URL
+  `#access_token=...`), a URL whose query is a key alone (`?<key>`, read as a part of its path is), a URL
   whose path holds a key, written with its scheme or without (`hooks.slack.com/services/...`;
   `secret_path_parts`: a webhook's, a long hexadecimal or random-looking part, a UUID not named
   by its collection), a JSON Web Token, an AWS access key ID, a Google API key, a GitHub, GitLab, Slack, OpenAI,
@@ -93,17 +93,26 @@ def holds_credential(text: str) -> bool:
         return True
     if any(_SECRET_PARAMETER.search(found.group(1)) for found in _QUERY_PARAMETER.finditer(text)):
         return True
-    return "/" in text and any(secret_path_parts(host, path) for host, path in _urls_in(text))
+    return "/" in text and any(secret_path_parts(host, path) or bare_query_keys(host, query)
+                               for host, path, query in _urls_in(text))
 
 
-def _urls_in(text: str) -> Iterator[tuple[str, str]]:
-    """The host and path of each URL in `text`, written with its scheme or without it."""
+def _urls_in(text: str) -> Iterator[tuple[str, str, str]]:
+    """The host, path and query of each URL in `text`, written with its scheme or without it."""
     if "://" in text:
         for found in _URL_IN_TEXT.finditer(text):
-            yield found.group(1), found.group(2) or ""
+            yield found.group(1), found.group(2) or "", found.group(3) or ""
     if "." in text:
         for found in _BARE_URL_IN_TEXT.finditer(text):
-            yield found.group(1), found.group(2)
+            yield found.group(1), found.group(2), found.group(3) or ""
+
+
+def bare_query_keys(host: str, query: str) -> list[str]:
+    """The parts of a URL's query given without a name (`?<key>`, as some services take their
+    key) that read as a key, as a part of its path is read (`secret_path_parts`); `?format`,
+    `?json`, `?v2` and other words are not."""
+    bare = [pair for pair in query.split("&") if pair and "=" not in pair and "${" not in pair]
+    return [pair for pair in bare if secret_path_parts(host, "/" + pair)]
 
 
 def is_bare_url(text: str) -> bool:
@@ -114,9 +123,10 @@ def is_bare_url(text: str) -> bool:
     return (rest == "" or rest[0] in "?#") and not any(c.isspace() for c in rest)
 
 
-# A URL in free text: its host and its path. Bounded, and found without overlap, so a megabyte
+# A URL in free text: its host, its path and its query. Bounded, and found without overlap, so a megabyte
 # of "x://" is read once.
-_URL_IN_TEXT = re.compile(r"://(?:[^/\s?#@]{0,256}@)?([^/\s?#@]{1,256})(/[^\s?#\"'<>\\]{0,4096})?")
+_URL_IN_TEXT = re.compile(r"://(?:[^/\s?#@]{0,256}@)?([^/\s?#@]{1,256})(/[^\s?#\"'<>\\]{0,4096})?"
+                          r"(?:\?([^\s#\"'<>\\]{0,4096}))?")
 # A URL written without its scheme, as people, programs and their logs often write one
 # (`hooks.slack.com/services/T0/B0/<key>`, `api.telegram.org/bot123:ABC.../`,
 # `example.com/webhook/<token>`): a host name of two or more labels whose last (the top-level
@@ -127,7 +137,7 @@ _URL_IN_TEXT = re.compile(r"://(?:[^/\s?#@]{0,256}@)?([^/\s?#@]{1,256})(/[^\s?#\
 # URL. The path is read as a scheme's URL's path is; ordinary parts of it are shown.
 _BARE_URL_IN_TEXT = re.compile(
     r"(?<![A-Za-z0-9_.~%+/@:\\-])((?:[A-Za-z0-9][A-Za-z0-9-]{0,62}\.){1,16}[A-Za-z]{2,63}(?::[0-9]{1,5})?)"
-    r"(/[^\s?#\"'<>\\]{0,4096})"
+    r"(/[^\s?#\"'<>\\]{0,4096})(?:\?([^\s#\"'<>\\]{0,4096}))?"
 )
 
 # Services that take their key in the endpoint's path, where every part after the route is the

@@ -128,6 +128,30 @@ def test_a_token_in_a_urls_fragment_never_reaches_a_recording_and_an_anchor_does
     assert PASSWORD not in plain.stdout + plain.stderr + as_json.stdout + as_json.stderr
 
 
+def test_a_key_given_as_a_urls_bare_query_never_reaches_a_recording_and_a_word_does(tmp_path: Path) -> None:
+    """Some services take their key as the whole query, without a name
+    (`https://api.example.com/v1/feed?<key>`); the server's own URL was read so, but an agent
+    passing such a URL had it recorded, and logged, as sent. A word alone (`?json`, `?v2`)
+    is kept."""
+    key, hex_key = "xcMLHm0VHEdvV5Tt5yoEWhfa", "0123456789abcdef0123456789abcdef0123"
+    recording = _record(tmp_path, [
+        {"url": f"https://api.example.com/v1/feed?{key}"},
+        {"url": f"api.example.com/feed?{hex_key}&format=json"},
+        {"url": "https://example.org/docs?json"},
+        {"url": "https://example.org/api?v2"},
+    ])
+    text = recording.read_text(encoding="utf-8")
+    recorded = [json.loads(line)["arguments"] for line in text.splitlines()]
+    assert recorded == [{"url": "[redacted]"}, {"url": "[redacted]"}, {"url": "https://example.org/docs?json"},
+                        {"url": "https://example.org/api?v2"}]
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"version": "1", "default": "deny"}), encoding="utf-8")
+    plain, as_json = _replay(recording, draft), _replay(recording, draft, "--json")
+    written = (text, (tmp_path / "gateway.log").read_text(encoding="utf-8"), plain.stdout, plain.stderr,
+               as_json.stdout, as_json.stderr)
+    assert not [where for where in written if key in where or hex_key in where]
+
+
 def test_a_short_credential_or_one_a_plain_setting_holds_never_reaches_a_recording(tmp_path: Path) -> None:
     """The server's credentials are left out of what a recording redacts when a process setting
     (USER, HOME, LANG...) holds the same value, and when under 4 characters: a password given as

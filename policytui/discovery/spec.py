@@ -276,11 +276,9 @@ def _url_with_credentials(arg: str) -> tuple[str, list[str]] | None:
 
 
 def _bare_query_keys(host: str, query: str) -> list[str]:
-    """The parts of a URL's query given without a name (`?<key>`, as some services take their
-    key) that read as a key, as a part of its path is read (`secret_path_parts`); `?format`,
-    `?v2` and other words are not."""
-    bare = [pair for pair in query.split("&") if pair and "=" not in pair and "${" not in pair]
-    return [pair for pair in bare if _secret_path_parts(host, "/" + pair)]
+    from policytui.redaction import bare_query_keys  # redaction reads this module's names
+
+    return bare_query_keys(host, query)
 
 
 def _fragment_credentials(fragment: str) -> list[str]:
