@@ -12,7 +12,8 @@ replaces by REDACTED
 - a string that holds a credential whatever its key: a URL's password, an HTTP
   authorization (`Authorization: ...`, `Bearer <token>`, `Basic <user:password in base64>`),
   a URL query or fragment parameter named like a credential (`?access_token=...`, `&api_key=...`,
-  `#access_token=...`), a URL whose query is a key alone (`?<key>`, read as a part of its path is), a URL
+  `#access_token=...`) or a matrix parameter of its path (`/mcp;jsessionid=...`, a key alone:
+  `;<key>`), a URL whose query is a key alone (`?<key>`, read as a part of its path is), a URL
   whose path holds a key, written with its scheme or without (`hooks.slack.com/services/...`;
   `secret_path_parts`: a webhook's, a long hexadecimal or random-looking part, a UUID not named
   by its collection), a JSON Web Token, an AWS access key ID, a Google API key, a GitHub, GitLab, Slack, OpenAI,
@@ -78,10 +79,12 @@ _ISSUED_CREDENTIAL = re.compile(
 _ISSUED_PREFIX = re.compile(
     r"eyJ|AKIA|ASIA|AGPA|AIDA|AROA|AIza|gh[pousr]_|github_pat_|xox[abposr]-|glpat-|[sr]k_(?:live|test)_|sk-"
 )
-# A URL's query parameter, or its fragment's (`#access_token=...`: OAuth's implicit grant hands
-# the token back there).
-_QUERY_PARAMETER = re.compile(r"[?&#]([^=&#?\s]{1,64})=[^&#\s]")
-_SECRET_PARAMETER = re.compile(r"token|secret|passw|api[-_]?key|apikey|auth|credential|signature|^key$|^sig$",
+# A URL's query parameter, its fragment's (`#access_token=...`: OAuth's implicit grant hands
+# the token back there) or a matrix parameter of its path (`/mcp;jsessionid=...`, `;api_key=...`).
+_QUERY_PARAMETER = re.compile(r"[?&#;]([^=&#?;\s]{1,64})=[^&#;\s]")
+# A session's id (`jsessionid`, `PHPSESSID`, `session_id`) signs its holder in as a token does.
+_SECRET_PARAMETER = re.compile(r"token|secret|passw|api[-_]?key|apikey|auth|credential|signature|^key$|^sig$|"
+                               r"sess(?:ion)?[-_]?id",
                                re.IGNORECASE)
 
 
@@ -93,7 +96,8 @@ def holds_credential(text: str) -> bool:
         return True
     if any(_SECRET_PARAMETER.search(found.group(1)) for found in _QUERY_PARAMETER.finditer(text)):
         return True
-    return "/" in text and any(secret_path_parts(host, path) or bare_query_keys(host, query)
+    return "/" in text and any(secret_path_parts(host, path) or (query and bare_query_keys(host, query))
+                               or (";" in path and bare_query_keys(host, "&".join(matrix_parameters(path))))
                                for host, path, query in _urls_in(text))
 
 
@@ -107,11 +111,20 @@ def _urls_in(text: str) -> Iterator[tuple[str, str, str]]:
             yield found.group(1), found.group(2), found.group(3) or ""
 
 
+def matrix_parameters(path: str) -> list[str]:
+    """The matrix parameters of a URL's path, each as written (`/mcp;jsessionid=abc;<key>` ->
+    `jsessionid=abc`, `<key>`): read as its query's parameters are, named (`secret_parameter`)
+    or a key alone (`bare_query_keys`)."""
+    return [param for part in path.split("/") for param in part.split(";")[1:] if param]
+
+
 def bare_query_keys(host: str, query: str) -> list[str]:
     """The parts of a URL's query given without a name (`?<key>`, as some services take their
     key) that read as a key, as a part of its path is read (`secret_path_parts`); `?format`,
     `?json`, `?v2` and other words are not."""
-    bare = [pair for pair in query.split("&") if pair and "=" not in pair and "${" not in pair]
+    # Shorter than 8, no pair is one (`secret_path_parts` judges none such): not read at all,
+    # as most queries and matrix parameters are words.
+    bare = [pair for pair in query.split("&") if len(pair) >= 8 and "=" not in pair and "${" not in pair]
     return [pair for pair in bare if secret_path_parts(host, "/" + pair)]
 
 
@@ -183,7 +196,9 @@ def secret_path_parts(host: str, path: str) -> list[int]:
     all after the route on a webhook service's host (`hooks.slack.com/services/***/***/***`),
     and on any host one that reads as a credential (`holds_credential`), a long hexadecimal key,
     a random-looking key, a webhook's key or a UUID not named by its collection; see above."""
-    parts = path.split("/")
+    # A part's matrix parameters (`mcp;jsessionid=...`) are read as a query's are
+    # (`matrix_parameters`): the part is judged without them.
+    parts = [part.partition(";")[0] for part in path.split("/")]
     host = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
     host = host.lower().rstrip(".")
     fixed = _WEBHOOK_HOSTS.get(host, 1 if host.endswith(_WEBHOOK_HOST_ENDINGS) else None)

@@ -690,3 +690,54 @@ def test_a_redirect_is_refused_saying_where_it_went(tmp_path: Path, location: st
         for secret in (TOKEN, "query-key-held-4412", "elsewhere-key-3391"):
             assert secret not in result.stdout + result.stderr
     assert not (tmp_path / "snapshot.json").exists()
+
+
+def test_a_urls_matrix_parameters_are_hidden_and_counted_as_its_query_is(tmp_path: Path) -> None:
+    """`http://host/mcp;jsessionid=...;api_key=...;<key>`: matrix parameters in a URL's path sign
+    a session in or carry a key as a query's parameters do. `tools`, the snapshot, a 404's
+    sentence and `servers` (for a configured entry) show them as `;jsessionid=***`, `;***`
+    (a word alone, `;json`, is shown), and an agent passing the session's id, the key, or a URL
+    of its own or of a header with such a parameter has it redacted in the recording and the
+    log. Before, the path's parameters were printed, saved and recorded as written."""
+    session, key, bare = "Sess1onIdHeld77", "matrix-key-held-5521", "xcMLHm0VHEdvV5Tt5yoEWhfa"
+    header_token, other_session = "header-token-held-6634", "0therSessi0nHeld42"
+    secrets = (TOKEN, session, key, bare, header_token, other_session)
+    policytui = str(Path(sys.executable).parent / "policytui")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    config = tmp_path / "config"
+    config.mkdir()
+    snapshot, recording, log = tmp_path / "snapshot.json", tmp_path / "calls.jsonl", tmp_path / "gateway.log"
+    with _token_server_on() as port:
+        url = f"http://{TOKEN}@127.0.0.1:{port}/mcp;jsessionid={session};api_key={key};{bare}"
+        shown = f"http://***@127.0.0.1:{port}/mcp;jsessionid=***;api_key=***;***"
+        (config / "servers.json").write_text(json.dumps({"mcpServers": {"matrix": {"url": url}}}), encoding="utf-8")
+        env = {**os.environ, "POLICYTUI_CONFIG_DIR": str(config), "POLICYTUI_STATE_DIR": str(tmp_path / "state")}
+        done = {name: subprocess.run([policytui, *argv], capture_output=True, text=True, timeout=60, env=env)
+                for name, argv in {
+                    "snapshot": ["snapshot", url, "-o", str(snapshot)], "tools": ["tools", url],
+                    "missing": ["tools", url.replace("/mcp;", "/gone;")], "worded": ["tools", url.replace(bare, "json")],
+                    "servers": ["servers", "--json"], "named": ["tools", "matrix"]}.items()}
+        seen = _stdio_session(
+            [policytui, "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+             "--record", str(recording), "--log", str(log), "--log-level", "debug",
+             "--header", f"X-Upstream: https://upstream.example.com/feed;token={header_token}", url], env,
+            [{"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": {"name": "whoami", "arguments": {"note": note}}}
+             for n, note in enumerate([session, key, bare, header_token,
+                                       f"https://app.example.com/cart;jsessionid={other_session}",
+                                       "https://example.org/docs;json", "mcp;v=2"], start=2)])
+    codes = {name: result.returncode for name, result in done.items()}
+    assert codes == {"snapshot": 0, "tools": 0, "missing": 1, "worded": 0, "servers": 0, "named": 0}, done
+    assert json.loads(snapshot.read_text(encoding="utf-8"))["source"]["url"] == shown
+    assert done["tools"].stdout.splitlines()[0].endswith(f"via http: {shown}"), done["tools"].stdout
+    assert f"{shown.replace('/mcp;', '/gone;')} answered HTTP 404" in done["missing"].stderr, done["missing"].stderr
+    assert done["worded"].stdout.splitlines()[0].endswith("/mcp;jsessionid=***;api_key=***;json"), done["worded"].stdout
+    [row] = [row for row in json.loads(done["servers"].stdout)["servers"] if row["name"] == "matrix"]
+    assert row["target"] == shown
+    recorded = [json.loads(line)["arguments"]["note"] for line in recording.read_text(encoding="utf-8").splitlines()]
+    assert recorded == ["[redacted]"] * 5 + ["https://example.org/docs;json", "mcp;v=2"]
+    written = {name: result.stdout + result.stderr for name, result in done.items()}
+    written |= {"snapshot file": snapshot.read_text(encoding="utf-8"), "client and standard error": "".join(seen),
+                "recording": recording.read_text(encoding="utf-8"), "log": log.read_text(encoding="utf-8")}
+    for secret in secrets:
+        assert not [where for where, text in written.items() if secret in text], secret

@@ -180,6 +180,7 @@ class ServerSpec:
                 _, _, value = pair.partition("=")
                 values.add(value)
             values |= set(_bare_query_keys(parts.netloc.rpartition("@")[2], parts.query))
+            values |= set(_matrix_credentials(parts.netloc.rpartition("@")[2], parts.path, every_named=True))
             values |= set(_fragment_credentials(parts.fragment))
             values |= set(_path_credentials(parts.netloc.rpartition("@")[2], parts.path))
         return values
@@ -265,6 +266,7 @@ def _url_with_credentials(arg: str) -> tuple[str, list[str]] | None:
             if value and secret_parameter(name):
                 secrets += [value, unquote(value)]
         secrets += _bare_query_keys(parts.netloc.rpartition("@")[2], parts.query)
+        secrets += _matrix_credentials(parts.netloc.rpartition("@")[2], parts.path, every_named=False)
         secrets += _fragment_credentials(parts.fragment)
         # A key in the path (`https://hooks.example.com/services/T0/B0/<hex>`).
         for key in _path_credentials(parts.netloc.rpartition("@")[2], parts.path):
@@ -279,6 +281,21 @@ def _bare_query_keys(host: str, query: str) -> list[str]:
     from policytui.redaction import bare_query_keys  # redaction reads this module's names
 
     return bare_query_keys(host, query)
+
+
+def _matrix_credentials(host: str, path: str, *, every_named: bool) -> list[str]:
+    """The credentials among the matrix parameters of a URL's path (`/mcp;jsessionid=...`,
+    `;api_key=...`, `;<key>`), read as its query's are: the values of every named one
+    (`every_named`: the target's own URL, as all its query values are) or of those named like a
+    credential, each also as unquoted, and those given without a name that read as a key."""
+    from policytui.redaction import matrix_parameters, secret_parameter  # it reads us
+
+    params = matrix_parameters(path)
+    found: list[str] = []
+    for name, _, value in (param.partition("=") for param in params):
+        if value and "${" not in value and (every_named or secret_parameter(name)):
+            found += [value, unquote(value)]
+    return found + _bare_query_keys(host, "&".join(params))
 
 
 def _fragment_credentials(fragment: str) -> list[str]:
@@ -347,23 +364,30 @@ def safe_url(url: str) -> str:
         user, _, password = userinfo.partition(":")
         # Without a password the user is the credential (`https://TOKEN@host`): hide it too.
         netloc = f"{user}:***@{host}" if password else f"***@{host}"
-    keys = _bare_query_keys(netloc.rpartition("@")[2], parts.query)
-    query = "&".join(
-        f"{pair.partition('=')[0]}=***" if "=" in pair and "${" not in pair else "***" if pair in keys else pair
-        for pair in parts.query.split("&")
-        if pair
-    )
+    host = netloc.rpartition("@")[2]
+    query = "&".join(_masked_parameters(host, parts.query.split("&")))
     pieces = parts.path.split("/")
-    for i in _secret_path_parts(netloc.rpartition("@")[2], parts.path):
-        pieces[i] = "***"
+    secret_parts = set(_secret_path_parts(host, parts.path))
+    for i, piece in enumerate(pieces):
+        base, *params = piece.split(";")
+        # A matrix parameter (`/mcp;jsessionid=...`) is hidden as a query's parameter is.
+        pieces[i] = ";".join(["***" if i in secret_parts else base, *_masked_parameters(host, params)])
     return urlunsplit((parts.scheme, netloc, "/".join(pieces), query, ""))
+
+
+def _masked_parameters(host: str, pairs: list[str]) -> list[str]:
+    """A URL's query or matrix parameters as shown: every named value hidden (`name=***`), a key
+    given alone hidden when it reads as one (`***`: `_bare_query_keys`), a word alone shown."""
+    keys = _bare_query_keys(host, "&".join(pairs))
+    return [f"{pair.partition('=')[0]}=***" if "=" in pair and "${" not in pair else "***" if pair in keys else pair
+            for pair in pairs if pair]
 
 
 def _path_credentials(host: str, path: str) -> list[str]:
     """The parts of a URL's path that read as credentials: some services put the key in the
     endpoint (`https://actions.example.com/mcp/sk-ak-.../sse`, `/sk_live_.../mcp`, a webhook's
     `/services/T0/B0/<key>`); `redaction.secret_path_parts` says which."""
-    pieces = path.split("/")
+    pieces = [piece.partition(";")[0] for piece in path.split("/")]  # its matrix parameters: _matrix_credentials
     return [pieces[i] for i in _secret_path_parts(host, path)]
 
 
