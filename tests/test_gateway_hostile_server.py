@@ -101,8 +101,15 @@ def running_gateway(tmp: Path, command: list[str], env: dict[str, str] | None = 
                                    stderr=stderr, env=env)
     client = RawClient(process)
     try:
-        opened = client.request("initialize", {
-            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
+        try:
+            opened = client.request("initialize", {
+                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
+        except AssertionError:
+            # No answer: a gateway that did not start says why on its standard error.
+            if process.poll() is None:
+                raise
+            said = (tmp / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+            raise AssertionError(f"the gateway exited {process.returncode} before serving: {said[-2000:]}") from None
         assert "result" in opened, opened
         client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         yield client

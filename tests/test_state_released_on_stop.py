@@ -111,7 +111,7 @@ async def test_a_stdio_gateway_gives_back_what_it_leased_however_it_ends(
     state = (request.getfixturevalue("redis_server").url if store == "redis"
              else f"sqlite://{tmp_path / 'shared.sqlite'}")
     end, code, upstream = ENDINGS[ending]
-    # A call timeout bounds the server's start too: 5 s, which a loaded machine keeps to.
+    # The slow call left behind by a client that leaves is answered at the call time-out: 5 s.
     timeout = ("--call-timeout", "5") if ending == "client-closes-its-input" else ()
     async with stdio_gateway(tmp_path, everything, POLICY, "--state", state, *timeout) as (gateway, client):
         await quick_then_slow(gateway, client)

@@ -116,7 +116,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=300.0,
         metavar="SECONDS",
-        help="give up on an upstream request after this long (default: 300; 0 for never)",
+        help="give up on a request relayed to the server once serving has begun after this long "
+        "(default: 300; 0 for never); the server's start is bounded by --timeout alone",
     )
     parser.add_argument(
         "--client-timeout",
@@ -126,7 +127,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"and refuse (408) a request whose body has not, within this long, at most {LONGEST_CLIENT_WAIT:g} "
         f"(default: {CLIENT_TIMEOUT:g})",
     )
-    add_target_arguments(parser, live_only=True)
+    add_target_arguments(
+        parser, live_only=True,
+        timeout_help="give up on a server that has not started (answered initialize and listed its tools, "
+        "also when the gateway asks again before serving) after this long (default 30); each request "
+        "once serving has begun has --call-timeout",
+    )
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -327,6 +333,7 @@ def run(args: argparse.Namespace) -> int:
         approval_mode=args.approvals,
         dry_run=args.dry_run,
         reload_interval=args.reload_interval,
+        start_timeout=getattr(args, "timeout", None) or 30.0,
         call_timeout=args.call_timeout or None,
         client_timeout=args.client_timeout or CLIENT_TIMEOUT,
         store=store,
@@ -338,7 +345,7 @@ def run(args: argparse.Namespace) -> int:
         record_secrets=(*_recording_secrets(spec), *(tokens or {})) if record is not None else (),
         server_secrets=tuple(spec.credentials()),
     )
-    return _serve(config, spec, watcher, getattr(args, "timeout", None) or 30.0)
+    return _serve(config, spec, watcher, config.start_timeout)
 
 
 def _stop_cleanly_on_signals() -> None:

@@ -27,10 +27,13 @@ TARGET_EPILOG = (
 )
 
 
-def add_target_arguments(parser: argparse.ArgumentParser, *, live_only: bool = False) -> None:
+def add_target_arguments(
+    parser: argparse.ArgumentParser, *, live_only: bool = False, timeout_help: str = ""
+) -> None:
     """Add TARGET, --from, --offline, --timeout, --header, --sse and `-- COMMAND ARGS`. With
     `live_only` (a command that needs the running server) --from and --offline are left out of
-    the help; they are still read, so that using one gets a sentence saying why it cannot."""
+    the help; they are still read, so that using one gets a sentence saying why it cannot.
+    `timeout_help` replaces the help of --timeout, for a command whose start holds more."""
     group = parser.add_argument_group("server")
     # Sentences about a missing target offer --from only where the help does.
     parser.set_defaults(offers_from=not live_only)
@@ -51,7 +54,7 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, live_only: bool = F
         type=_seconds,
         default=30.0,
         metavar="SECONDS",
-        help="give up on a server that has not listed its tools after this long (default 30)",
+        help=timeout_help or "give up on a server that has not listed its tools after this long (default 30)",
     )
     group.add_argument(
         "--header",

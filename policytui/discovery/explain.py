@@ -72,6 +72,14 @@ def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) ->
         then = "it was stopped" if spec.transport == "stdio" else "the connection was closed"
         return refused_sentence(who, diag.too_large, stage_then, then)
 
+    timed_out = _pick(leaves, TimeoutError) is not None or any(
+        isinstance(leaf, MCPError) and leaf.code == REQUEST_TIMEOUT for leaf in leaves
+    )
+    if timed_out and diag.stage == "tools/list":
+        # The server answered initialize over this transport: an HTTP refusal seen since (a
+        # 405 to the GET of an event stream the server does not offer) is not why it stopped.
+        return _timeout_sentence(who, stage, diag, timeout)
+
     http_answer = _first_http_error(diag)
     if spec.transport in ("http", "sse") and http_answer is not None:
         return _http_status_sentence(http_answer, diag)
@@ -89,9 +97,6 @@ def _sentence(leaves: list[BaseException], diag: Diagnostics, timeout: float) ->
             "if it speaks Streamable HTTP, connect without --sse."
         )
 
-    timed_out = _pick(leaves, TimeoutError) is not None or any(
-        isinstance(leaf, MCPError) and leaf.code == REQUEST_TIMEOUT for leaf in leaves
-    )
     if timed_out:
         return _timeout_sentence(who, stage, diag, timeout)
 

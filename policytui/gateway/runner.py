@@ -82,6 +82,9 @@ class GatewayConfig:
     approval_mode: str = "auto"
     dry_run: bool = False
     reload_interval: float = 1.0
+    # How long the server's start may take (--timeout): its initialize and each listing of its
+    # tools at start. `call_timeout` (--call-timeout) bounds each request once serving begins.
+    start_timeout: float = 30.0
     call_timeout: float | None = None
     # Over HTTP: how long a client may take to send a request's head, and its body.
     client_timeout: float = 10.0
@@ -289,7 +292,7 @@ async def _serve(parts: _Parts, held: anyio.abc.TaskGroup) -> None:
     unnamed = UnnamedTools(gateway.secrets, window=refused_mod.window_from_environment())
     unknown.on_listed = lambda: _tell_unnamed(unnamed, unknown, parts.watcher, gateway)
     try:
-        await unknown.learn(parts.upstream, parts.audit, config.server_name)
+        await unknown.learn(parts.upstream, parts.audit, config.server_name, timeout=config.start_timeout)
         started_serving()
         parts.start.serving()
         gateway.enforcer.answer_blocked = unknown.blocked

@@ -63,21 +63,33 @@ class UnknownTools:
         # (the tools the policy does not name: policytui.gateway.unnamed).
         self.entries: dict[str, Any] = {}
         self.on_listed: Callable[[], None] | None = None
+        # Why the last listing failed (an UpstreamFailure's kind), or "" when it did not.
+        self.list_failure = ""
 
-    async def learn(self, upstream: Any, audit: AuditLog, server_name: str = "") -> None:
+    async def learn(self, upstream: Any, audit: AuditLog, server_name: str = "", *, timeout: float = 30.0) -> None:
         """Ask the server how it answers an unknown tool, and which tools it lists.
 
-        A server whose tools cannot be listed here stops the gateway (DiscoveryError): without
-        the list, a call for a name the server does not list could not be told from one it does.
+        These are requests of the server's start: each waits up to `timeout` (the start's
+        time-out, `--timeout`), never the call time-out, which bounds the calls relayed once
+        serving begins. A server whose tools cannot be listed here stops the gateway
+        (DiscoveryError): without the list, a call for a name the server does not list could
+        not be told from one it does.
         """
         for _ in range(LIST_TRIES):
-            await self.relist(upstream)
-            if self.listed is not None:
+            await self.relist(upstream, timeout=timeout)
+            # A server that let the whole start time-out pass is not asked again.
+            if self.listed is not None or self.list_failure == "timeout":
                 break
         if self.listed is None:
             from policytui.discovery import DiscoveryError
+            from policytui.textsafe import visible
 
-            who = f"Server {server_name!r}" if server_name else "The server"
+            who = f"Server {visible(server_name)!r}" if server_name else "The server"
+            if self.list_failure == "timeout":
+                raise DiscoveryError(
+                    f"{who} started but did not answer tools/list within {timeout:g} s when the gateway "
+                    "asked again; use --timeout to wait longer."
+                )
             raise DiscoveryError(f"{who} started but failed to list its tools when the gateway asked again")
         name = f"policytui-probe-{secrets.token_hex(8)}"
         arguments: dict[str, Any] = {}
@@ -93,8 +105,11 @@ class UnknownTools:
             "args_sha256": args_digest(arguments),
         }
         try:
-            with anyio.fail_after(PROBE_SECONDS):
-                result = await upstream.request("tools/call", {"name": name, "arguments": arguments})
+            probe_seconds = min(PROBE_SECONDS, timeout)
+            with anyio.fail_after(probe_seconds):
+                result = await upstream.request(
+                    "tools/call", {"name": name, "arguments": arguments}, timeout=probe_seconds
+                )
             self._answer, self._probe_name = ("result", result), name
             record["upstream"] = "error_result" if isinstance(result, dict) and result.get("isError") else "ok"
         except UpstreamFailure as failure:
@@ -119,15 +134,20 @@ class UnknownTools:
         if self.listed is not None and name in self.listed:  # cannot happen; be safe anyway
             self._answer, self._probe_name = ("error", {"code": INVALID_PARAMS, "message": "Unknown tool: {name}"}), "{name}"
 
-    async def relist(self, upstream: Any) -> None:
-        """The names of every tool the server lists now (all pages)."""
+    async def relist(self, upstream: Any, *, timeout: float | None = None) -> None:
+        """The names of every tool the server lists now (all pages), each page waited for up to
+        `timeout` (None: the call time-out). A failure leaves the last listing, its kind
+        ("timeout", "error"...) in `list_failure`."""
+        self.list_failure = ""
         names: set[str] = set()
         schemas: dict[str, Any] = {}
         entries: dict[str, Any] = {}
         cursor: Any = None
         try:
             for _ in range(MAX_LIST_PAGES):
-                result = await upstream.request("tools/list", {"cursor": cursor} if cursor else None)
+                result = await upstream.request(
+                    "tools/list", {"cursor": cursor} if cursor else None, timeout=timeout
+                )
                 for tool in result.get("tools") or ():
                     if isinstance(tool, dict) and isinstance(tool.get("name"), str):
                         names.add(tool["name"])
@@ -137,6 +157,7 @@ class UnknownTools:
                 if not cursor:
                     break
         except Exception as exc:  # noqa: BLE001 - a listing failure leaves the last listing
+            self.list_failure = exc.kind if isinstance(exc, UpstreamFailure) else type(exc).__name__
             log.warning("could not list the server's tools: %s", type(exc).__name__)
             return
         self.listed = frozenset(names)

@@ -219,6 +219,9 @@ class StdioUpstream:
                 tg.start_soon(self._watch_input, process, diag)
                 self.alive = True
                 try:
+                    # The start (initialize, tools/list) is bounded by --timeout alone, never
+                    # by the call time-out: each of its requests waits as long as the start
+                    # may (`_handshake`), so what runs out is this limit, the one its sentence names.
                     with anyio.fail_after(self.timeout):
                         await self._handshake(diag)
                 except TimeoutError:
@@ -269,6 +272,7 @@ class StdioUpstream:
                 "clientInfo": {"name": "policytui", "version": __version__},
             },
             meanwhile=load_while_the_server_starts,
+            timeout=self.timeout,
         )
         import mcp_types as types
         from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
@@ -284,7 +288,7 @@ class StdioUpstream:
         self.initialize_result, self._init_model = raw, model
         await self.notify("notifications/initialized", None)
         diag.stage = "tools/list"
-        await self.request("tools/list", None)  # the server is ready to serve tools
+        await self.request("tools/list", None, timeout=self.timeout)  # the server is ready to serve tools
 
     def stop(self) -> None:
         self._stop.set()

@@ -12,6 +12,9 @@ when the server handled it (a `tools/call` taken is a tool that ran), `"taken": 
 was refused. What is in the file is what the server received and what it did with it. A
 server may add `{"closed": ID}` when the client closed the connection of a message it took and
 never answered.
+
+`LIST_SECONDS=S` has every `tools/list` answered S seconds after it arrives (a server slow to
+list its tools, at start and after).
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from typing import Any
 
 RECORD = os.environ.get("REFUSING_RECORD", "")
+# LIST_SECONDS=S: every tools/list is answered S seconds after it arrives (a server slow to list).
+LIST_SECONDS = float(os.environ.get("LIST_SECONDS", "0"))
 
 
 def _refusals() -> tuple[dict[int, str], tuple[int, str] | None]:
@@ -170,6 +176,7 @@ def answer(message: dict[str, Any], server_name: str) -> dict[str, Any]:
         result = {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}},
                   "serverInfo": {"name": server_name, "version": "1.0"}}
     elif method == "tools/list":
+        time.sleep(LIST_SECONDS)
         result = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
     elif method == "tools/call" and params.get("name") == "echo":
         result = {"content": [{"type": "text", "text": f"ran echo {(params.get('arguments') or {}).get('n')}"}]}
