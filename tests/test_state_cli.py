@@ -176,6 +176,29 @@ def test_a_state_file_named_that_is_not_there_is_said_not_shown_empty(tmp_path: 
     assert not missing.exists()
 
 
+def test_a_state_url_with_four_slashes_names_the_users_file_path(policy: Path, tmp_path: Path) -> None:
+    """`sqlite:////PATH` (four slashes, as SQLAlchemy writes an absolute path) names /PATH: the
+    gateway's `state:` line, its failure to open the file and what `counters` and `approvals`
+    say of a file that is not there show /PATH. Before, each showed //PATH."""
+    state = tmp_path / "state.sqlite"
+    done = cli("gateway", "--policy", str(policy), "--log-level", "debug", "--state", f"sqlite:///{state}",
+               "--", "false")
+    assert f"state: sqlite://{state} (counters of" in done.stderr, done.stderr
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder would go")
+    code, stderr = _gateway(policy, tmp_path, "--state", f"sqlite:///{blocker}/state.sqlite")
+    assert code == 1
+    assert _one_sentence(stderr, "gateway").startswith(
+        f"policytui gateway: cannot open the state file {blocker}/state.sqlite: "), stderr
+    missing = tmp_path / "missing" / "state.sqlite"
+    missing.parent.mkdir()
+    for command in ("approvals", "counters"):
+        done = cli(command, "--state", f"sqlite:///{missing}")
+        assert (done.returncode, done.stdout) == (1, "")
+        assert done.stderr == (f"policytui {command}: the state file {missing} does not exist; "
+                               "give the --state the gateway was started with.\n")
+
+
 # Every `--json` form that reads the state store, and the object each prints when it cannot.
 JSON_FORMS = [
     (("approvals", "list"), {}),

@@ -172,7 +172,10 @@ def sqlite_file(url: str) -> Path:
         # An option (`?mode=ro`, `?timeout=5`) would otherwise name another file, made as
         # the gateway starts, that the commands given the URL without it never read.
         raise StateURLError(f"sqlite:// takes the state file's path and no options (?...), not {url!r}")
-    return Path(path)
+    # `sqlite:////var/lib/x.sqlite` (four slashes, as SQLAlchemy writes an absolute path) names
+    # /var/lib/x.sqlite: the file is said as the user's path, not as `//var/lib/...`, which
+    # POSIX leaves to each system to read and `Path` keeps.
+    return Path("/" + path.lstrip("/"))
 
 
 def _with_password_of(url: str, from_env: str | None) -> str:
