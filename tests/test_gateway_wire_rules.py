@@ -37,6 +37,14 @@ CALL = b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arg
         (b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"\\u212aey":1,"key":2}}}',
          -32600, 1),
         (b'{"jsonrpc":"2.0","id":1,"ID":2,"method":"ping"}', -32600, 1),
+        # One name in Unicode compatibility form (NFKC) with case folded: fullwidth, a ligature.
+        (b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","\\uff4e\\uff41\\uff4d\\uff45":"b"}}',
+         -32600, 1),
+        (b'{"jsonrpc":"2.0","id":1,"method":"ping","\\uff2d\\uff25\\uff34\\uff28\\uff2f\\uff24":"tools/call"}', -32600, 1),
+        (b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"o":{"ij":1,"\\u0133":2}}}}',
+         -32600, 1),
+        (b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"m2":1,"m\\u00b2":2}}}',
+         -32600, 1),
         (b'{"jsonrpc":"2.0","id":1,"method":"tools/call","x":{}}', -32600, 1),
         (b'{"jsonrpc":"1.0","id":1,"method":"ping"}', -32600, 1),
         (b'{"id":1,"method":"ping"}', -32600, 1),
@@ -59,6 +67,12 @@ def test_refused_lines(line: bytes, code: int, answer_id: object) -> None:
         wire.parse(line)
     assert refused.value.code == code
     assert refused.value.request_id == answer_id
+
+
+def test_keys_outside_ascii_that_stay_distinct_when_folded_are_accepted() -> None:
+    message = wire.parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":'
+                         '{"l\u00f6schen":1,"loeschen":2,"\uff4e\uff41\uff4d\uff45":3}}}'.encode())
+    assert message["params"]["arguments"] == {"l\u00f6schen": 1, "loeschen": 2, "\uff4e\uff41\uff4d\uff45": 3}
 
 
 def test_a_surrogate_pair_is_one_character_and_accepted() -> None:

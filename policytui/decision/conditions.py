@@ -38,7 +38,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
-from policytui.decision.key_forms import alike_in_nfc, folded, in_nfc
+from policytui.decision.key_forms import alike_in_nfc, compatibility_folded, in_nfc
 from policytui.decision.relative_paths import folders_named
 
 if TYPE_CHECKING:
@@ -69,16 +69,18 @@ def _found_but_for_case(args: Any, path: str) -> bool:
     """Whether the argument at `args.a.b`, missing as spelled, is there under keys that differ
     from it only in letter case (`Force` for `force`; `\u017f` and `\u212a`, which Go folds to
     `s` and `k`, included). Go's encoding/json fills a struct field from such a key, so a
-    server on it (mark3labs/mcp-go) reads the argument the gateway found missing. Only `exists`
-    needs this: every other op already counts a missing argument against the caller."""
+    server on it (mark3labs/mcp-go) reads the argument the gateway found missing; so does one
+    that reads keys in Unicode compatibility form (NFKC) under a fullwidth or ligature spelling
+    (`key_forms.compatibility_folded`). Only `exists` needs this: every other op already counts
+    a missing argument against the caller."""
     node: Any = args
     for part in path.split(".")[1:]:
         if isinstance(node, dict):
             if part in node:
                 node = node[part]
                 continue
-            wanted = folded(part)
-            alike = [key for key in node if isinstance(key, str) and folded(key) == wanted]
+            wanted = compatibility_folded(part)
+            alike = [key for key in node if isinstance(key, str) and compatibility_folded(key) == wanted]
             if not alike:
                 return False
             node = node[alike[-1]]  # Go keeps the last of the keys one field matches

@@ -12,6 +12,11 @@ A server on Go's encoding/json (mark3labs/mcp-go; the Go MCP SDK until CVE-2026-
 a key to its field whatever its letter case (`\u017f` and `\u212a` folded to `s` and `k`), the
 last of two such keys winning: two keys in one object alike but for letter case are refused in
 the same places, and `exists` finds an argument under a key in another case.
+
+A server that reads keys in Unicode compatibility form (NFKC, as Python's identifiers are read,
+or a framework mapping keys onto fields by it) with their case folded reads the fullwidth
+`\uff4e\uff41\uff4d\uff45`, `\u2174` or a ligature as the ASCII key they stand for: two such keys in
+one object are refused as well, and `exists` finds an argument under such a key too.
 """
 
 from __future__ import annotations
@@ -56,6 +61,31 @@ def alike_but_for_case(keys: Iterable[str]) -> tuple[str, str] | None:
     seen: dict[str, str] = {}
     for key in keys:
         first = seen.setdefault(folded(key), key)
+        if first != key:
+            return first, key
+    return None
+
+
+def compatibility_folded(key: str) -> str:
+    """`key` in Unicode compatibility form (NFKC) with its letter case folded, as a reader that
+    normalises keys so reads it: fullwidth `\uff4e\uff41\uff4d\uff45` and `Name` are `name`, the
+    ligature `\ufb01le` is `file`. (Folding case can undo NFKC, `\u0345` to `\u03b9` say, hence
+    the second normalisation, as Unicode's NFKC_Casefold does.)"""
+    if key.isascii():
+        return key.lower()  # ASCII is its own compatibility form
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", key).casefold())
+
+
+def alike_in_compatibility_form(keys: Iterable[str]) -> tuple[str, str] | None:
+    """Two of `keys` (one object's, each once) that are one key in compatibility form with
+    their letter case folded (`compatibility_folded`), or None. Two alike in NFC or but for
+    case already count as such."""
+    keys = list(keys)
+    if all(key.isascii() for key in keys):
+        return alike_but_for_case(keys)
+    seen: dict[str, str] = {}
+    for key in keys:
+        first = seen.setdefault(compatibility_folded(key), key)
         if first != key:
             return first, key
     return None

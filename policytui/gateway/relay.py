@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import anyio
 
 from policytui.decision import Caller, Decision
-from policytui.decision.key_forms import folded
+from policytui.decision.key_forms import compatibility_folded, folded
 from policytui.gateway import inline_call, modern, wire
 from policytui.gateway import refused as refused_mod
 from policytui.gateway.audit import args_digest
@@ -119,8 +119,10 @@ TASK_PARAM = "task"
 # their letter case folded. A key that is one of them in another case (`Arguments`, `Task`) is
 # nothing to a server that reads keys as spelled, and the member itself to one on Go's
 # encoding/json, which reads keys whatever their case: the gateway would decide on no
-# arguments, or no task, where that server runs the call with them.
-CALL_MEMBERS = {folded(member): member for member in
+# arguments, or no task, where that server runs the call with them. So is one that is a member
+# in Unicode compatibility form (NFKC), fullwidth `\uff41\uff52\uff47\uff55\uff4d\uff45\uff4e\uff54\uff53` for
+# `arguments`, to a server that normalises keys so.
+CALL_MEMBERS = {compatibility_folded(member): member for member in
                 ("name", "arguments", "_meta", TASK_PARAM, "inputResponses", "requestState")}
 # Members of a request's params by the field names the MCP Python SDK's models read them under
 # as well (they take `populate_by_name`): to such a server `meta` is `_meta`, `input_responses`
@@ -228,10 +230,13 @@ def _refusal_before_serving(message: dict[str, Any], secrets: tuple[str, ...]) -
             return RefusedBeforeServing("version", wire.Refusal(problem[0], problem[1]), _error(*problem), request_id)
     if method not in FORWARDED and method not in ("ping", "initialize", "server/discover"):
         return _wire_refusal(wire.Refusal(METHOD_NOT_FOUND, "Method not found", request_id))
-    member = _member_in_another_case(method, params)
-    if member is not None:
+    misspelt = _member_in_another_case(method, params)
+    if misspelt is not None:
+        key, member = misspelt
+        form = ("in another letter case" if folded(key) == folded(member)
+                else "in another Unicode form (NFKC: fullwidth, a ligature)")
         return _wire_refusal(wire.Refusal(
-            INVALID_PARAMS, f"Invalid params: a key is `{member}` in another letter case, which a server "
+            INVALID_PARAMS, f"Invalid params: a key is `{member}` {form}, which a server "
                             "may read as that member (ambiguous)", request_id))
     named = _member_by_field_name(method, params)
     if named is not None:
@@ -267,15 +272,15 @@ def _field_named(params: Any) -> tuple[str, str] | None:
     return None
 
 
-def _member_in_another_case(method: str, params: Any) -> str | None:
-    """The member of a `tools/call`'s params that a key of them spells in another letter case
-    (`CALL_MEMBERS`), else None."""
+def _member_in_another_case(method: str, params: Any) -> tuple[str, str] | None:
+    """A key of a `tools/call`'s params that spells a member in another letter case or
+    compatibility form (`CALL_MEMBERS`), and the member, else None."""
     if method != "tools/call" or not isinstance(params, dict):
         return None
     for key in params:
-        member = CALL_MEMBERS.get(folded(key))
+        member = CALL_MEMBERS.get(compatibility_folded(key))
         if member is not None and key != member:
-            return member
+            return key, member
     return None
 
 

@@ -19,7 +19,10 @@ other one of two duplicate keys, or read `NaN` where the gateway saw nothing. So
   with two keys that differ only in letter case (`name` and `Name`, `arguments` and
   `argument\u017f`, whose long s Go folds to `s`): Go's `encoding/json` matches a key to its
   field whatever its case and keeps the last (mark3labs/mcp-go; the Go MCP SDK until
-  CVE-2026-27896), so the server would run the call the gateway did not decide;
+  CVE-2026-27896), so the server would run the call the gateway did not decide; and one with
+  two keys that are one key in Unicode compatibility form (NFKC) with their case folded, `name`
+  and the fullwidth `\uff4e\uff41\uff4d\uff45`, `file` and the ligature `\ufb01le`: a server
+  that normalises keys so would read the one the gateway did not decide on;
 - a message holding a NUL (`\\u0000`) in a key or a text is refused too: a server on a C
   parser (json-c) keeps texts as C strings and ends each at its first NUL, so a call of
   `"delete_flow\\u0000"` (a tool the policy does not name) runs `delete_flow` there, a
@@ -41,7 +44,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from policytui.decision.key_forms import alike_but_for_case, alike_in_nfc
+from policytui.decision.key_forms import (
+    alike_but_for_case,
+    alike_in_compatibility_form,
+    alike_in_nfc,
+)
 from policytui.gateway.jsonenc import encoder
 
 # JSON-RPC 2.0 error codes.
@@ -119,6 +126,10 @@ class _AlikeButForCase(ValueError):
     pass
 
 
+class _AlikeInCompatibilityForm(ValueError):
+    pass
+
+
 def _keys_alike_in_nfc(value: Any) -> bool:
     """Whether an object in `value` holds two keys that are the same text in NFC (walked
     without recursion: `value` is nested no deeper than MAX_DEPTH, but may be wide)."""
@@ -156,9 +167,16 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
         raise _Duplicate
+    if len(obj) < 2:
+        return obj
+    joined = "".join(obj)
+    if joined.isascii():
+        # ASCII is its own normal and compatibility form: only letter case can make two keys one.
+        if not joined.islower() and alike_but_for_case(obj) is not None:
+            raise _AlikeButForCase
     # Two keys alike in NFC are left to their own refusal (`_keys_alike_in_nfc`), with its words.
-    if len(obj) > 1 and alike_but_for_case(obj) is not None and alike_in_nfc(obj) is None:
-        raise _AlikeButForCase
+    elif alike_in_compatibility_form(obj) is not None and alike_in_nfc(obj) is None:
+        raise _AlikeButForCase if alike_but_for_case(obj) is not None else _AlikeInCompatibilityForm
     return obj
 
 
@@ -211,6 +229,9 @@ HOLDS_NUL = ("Invalid Request: the message holds a NUL character (\\u0000), wher
 
 KEYS_ALIKE_BUT_FOR_CASE = ("Invalid Request: two keys in one object differ only in letter case, "
                            "which a server may read as one key (ambiguous)")
+
+KEYS_ALIKE_IN_COMPATIBILITY_FORM = ("Invalid Request: two keys in one object are one name in Unicode compatibility "
+                                    "form (NFKC: fullwidth, a ligature), which a server may read as one key (ambiguous)")
 
 _strict = decoder(json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant, parse_float=_finite))
 _lenient_pairs = json.JSONDecoder(object_pairs_hook=list)
@@ -305,6 +326,8 @@ def _decode(line: bytes) -> Any:
         ) from None
     except _AlikeButForCase:
         raise Refusal(INVALID_REQUEST, KEYS_ALIKE_BUT_FOR_CASE, _readable_id(text)) from None
+    except _AlikeInCompatibilityForm:
+        raise Refusal(INVALID_REQUEST, KEYS_ALIKE_IN_COMPATIBILITY_FORM, _readable_id(text)) from None
     except RecursionError:
         raise Refusal(PARSE_ERROR, "Parse error: the message is nested too deeply") from None
     except ValueError:
