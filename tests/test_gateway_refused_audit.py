@@ -2,7 +2,8 @@
 
 An attacker probing the installed `policytui gateway` sends messages it refuses before
 anything is decided: duplicate keys, two keys alike in NFC, a `tools/call` without an id, a
-batch, malformed JSON claiming to be a `tools/call`, a `Tools/Call` spelling. Over stdio and
+batch, malformed JSON claiming to be a `tools/call`, a `Tools/Call` spelling, two calls glued
+on one line. Over stdio and
 over HTTP, in front of the Python-SDK flows server behind `tee_stdin.py`, this checks from the
 server's side that it read none of them, that each call among them has exactly one `refused`
 audit line with the refusal's reason (the tool and its arguments' digest only when read without
@@ -78,6 +79,9 @@ ATTEMPTS: list[tuple[str, bytes, list[tuple[str | None, str, str | None]]]] = [
       ("set_options", BATCHES, args_digest({"options": {"Kanal": SECRETISH}}))]),
     ("malformed JSON claiming tools/call", _line(_call(6))[:-1], [(None, NOT_JSON, None)]),
     ("another spelling of tools/call", _line(_call(7, method="Tools/Call")), [(None, "Method not found", None)]),
+    # Two calls glued on one line, a `tools/list` between them: one attempt each, the list no call.
+    ("two calls glued on one line", _line(_call(10)) + b'{"jsonrpc":"2.0","id":11,"method":"tools/list"}'
+     + _line(_call(12, {"options": {"Kanal": SECRETISH}})), [(None, NOT_JSON, None)] * 2),
 ]
 # A refused message that is plainly no call: logged, not audited.
 NOT_A_CALL = b'{"jsonrpc": "2.0", "method": "notifications/progress", "params": {"a": 1, "a": 2}}'

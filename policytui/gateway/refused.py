@@ -14,7 +14,10 @@ Which refused messages count as a call (docs/gateway.md, "The audit log"):
   `Tools/Call`, `tools/call ` and a full-width spelling count; in a message with duplicate
   keys, any of its `method` members; in a batch, each member on its own;
 - one the gateway cannot read at all (not UTF-8, not JSON, over the size limit, more arrays and
-  objects than the limit, nested too deeply to read): it may be a call, and nothing says not.
+  objects than the limit, nested too deeply to read): it may be a call, and nothing says not;
+- messages glued one after another on one line (`{...}{...}`): each one as if on a line of its
+  own (a call among them counted once each), and the rest of the line from where it stops
+  reading as JSON as one that cannot be read.
 
 A refused message read as something else (a notification, a response, another method, a JSON
 value that is not an object) is no call: it is logged, not audited.
@@ -33,6 +36,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -59,6 +63,7 @@ WINDOW_SECONDS = 60.0
 WINDOW_ENV = "POLICYTUI_REFUSAL_LOG_WINDOW"
 
 _lenient = json.JSONDecoder(object_pairs_hook=list)
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,17 +120,48 @@ def calls_in_line(line: bytes) -> list[RefusedCall]:
 
 def _calls_in_ambiguous(text: str) -> list[RefusedCall]:
     """A line that is not standard JSON, or holds an ambiguous object: read leniently (keys
-    kept as pairs, duplicates and all) only to tell whether it may be a call, never for a name."""
-    try:
-        # A byte-order mark is refused as not standard JSON, but reads plainly past it.
-        value = _lenient.decode(text.removeprefix("\ufeff"))
-    except (ValueError, RecursionError):
-        return [UNREAD]
-    if _is_object(value):
-        return [UNREAD] if _may_call(value) else []
-    if isinstance(value, list):
-        return [UNREAD for member in value if _is_object(member) and _may_call(member)]
-    return []
+    kept as pairs, duplicates and all) only to tell whether it may be a call, never for a name.
+    Messages glued one after another on the line (`{...}{...}`) are each one attempt: a
+    reader that splits them may run them all."""
+    calls: list[RefusedCall] = []
+    for value in _values_in_turn(text.removeprefix("\ufeff")):  # a byte-order mark reads plainly past
+        if value is _UNREADABLE:
+            calls.append(UNREAD)
+        elif _is_object(value):
+            calls.extend([UNREAD] if _may_call(value) else [])
+        elif isinstance(value, list):
+            calls.extend(UNREAD for member in value if _is_object(member) and _may_call(member))
+    return calls
+
+
+# What the rest of a line is from where it stops reading as JSON: it may be a call.
+_UNREADABLE = object()
+
+
+def _values_in_turn(text: str) -> list[Any]:
+    """The JSON values written one after another in `text`, read leniently (an object as its
+    list of pairs), and `_UNREADABLE` for the rest of it from where it stops reading as JSON or
+    after a value that is no object or array (so a line of a million numbers costs one step)."""
+    values: list[Any] = []
+    index = _after_space(text, 0)
+    while index < len(text):
+        try:
+            value, end = _lenient.raw_decode(text, index)
+        except (ValueError, RecursionError):
+            values.append(_UNREADABLE)
+            break
+        values.append(value)
+        index = _after_space(text, end)
+        if not isinstance(value, list):
+            # A text, a number: no message, and what follows it is not read on, one step however long.
+            if index < len(text):
+                values.append(_UNREADABLE)
+            break
+    return values or [_UNREADABLE]
+
+
+def _after_space(text: str, index: int) -> int:
+    return _JSON_SPACE.match(text, index).end()  # type: ignore[union-attr]  # matches even nothing
 
 
 def _is_object(value: Any) -> bool:
