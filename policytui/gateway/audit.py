@@ -133,13 +133,19 @@ class AuditLog:
         # The (device, inode) of the file opened by its path, None for a descriptor the shell
         # opened (`-`, `/dev/stderr`): each write checks that the path still leads to it.
         self._identity: tuple[int, int] | None = None
+        # Whether this log created its file, and whether anything was written to it since: one
+        # created and left empty by a start that failed is removed (`discard`).
+        self._created = False
+        self._written = False
         if target is None:
             self._fd: int | None = None
         elif str(target) == "-":
             self._fd = sys.stderr.fileno()
         else:
+            existed = os.path.lexists(target)
             self._fd = open_log_file(Path(target))
             self._identity = self._file_identity(Path(target))
+            self._created = not existed
         self._path = os.fspath(target) if target is not None else ""
         self._owned = target is not None and str(target) != "-"
         # Whether the last write failed (OSError): the gateway denies calls while it does.
@@ -163,6 +169,7 @@ class AuditLog:
                 self._follow_path()
             if self._torn:  # end the part of a line a failed write left, so this one reads whole
                 data = b"\n" + data
+            self._written = True
             try:
                 written = os.write(self._fd, data)
             except OSError:
@@ -245,3 +252,17 @@ class AuditLog:
         if self._owned and self._fd is not None:
             os.close(self._fd)
         self._fd = None
+
+    def discard(self) -> None:
+        """Close, removing the file when this log created it and nothing was written to it (a
+        start that failed leaves no empty file behind it). A file that was there before, that
+        holds anything, or that its path no longer leads to is left as it is."""
+        with self._lock:
+            if self._created and not self._written and self._identity is not None:
+                try:
+                    there = os.lstat(self._path)
+                    if (there.st_dev, there.st_ino) == self._identity and there.st_size == 0:
+                        os.unlink(self._path)
+                except OSError:
+                    log.debug("could not remove the empty %s %s", self._label, self._path, exc_info=True)
+        self.close()

@@ -87,3 +87,8 @@ class Recorder:
 
     def close(self) -> None:
         self._log.close()
+
+    def discard(self) -> None:
+        """Close after a start that failed: a recording this gateway created, still empty, is
+        removed (an existing one is left untouched)."""
+        self._log.discard()

@@ -191,11 +191,13 @@ async def _run_opened(
     )
     enforcer.policy_problem = watcher.problem  # an invalid policy file denies every call
     enforcer.policy_sha256 = lambda: watcher.sha256  # which policy decided, in every audit line
+    stop = _Stopper()
     if config.record is not None:  # gateway --record
         from policytui.gateway.recorder import Recorder
 
-        enforcer.recorder = Recorder(config.record, config.record_secrets)
-        opened.callback(enforcer.recorder.close)
+        recorder = enforcer.recorder = Recorder(config.record, config.record_secrets)
+        # A start that failed (the server never answered, a refusal) leaves no recording it made.
+        opened.callback(lambda: recorder.close() if stop.started else recorder.discard())
     approver = Approver(
         queue, timeout=config.approval_timeout, mode=config.approval_mode, server_name=config.server_name,
         secrets=tuple(config.server_secrets),
@@ -231,7 +233,6 @@ async def _run_opened(
     if config.dry_run:
         log.warning("dry run: every call is forwarded; the audit log shows what the policy would decide")
 
-    stop = _Stopper()
     stop.gateway = gateway
     if config.listen is not None and hasattr(upstream, "on_down"):
         # Over HTTP a gateway whose server is gone for good (its process ended, a remote one
@@ -293,6 +294,7 @@ async def _serve(parts: _Parts, held: anyio.abc.TaskGroup) -> None:
     unknown.on_listed = lambda: _tell_unnamed(unnamed, unknown, parts.watcher, gateway)
     try:
         await unknown.learn(parts.upstream, parts.audit, config.server_name, timeout=config.start_timeout)
+        stop.started = True
         started_serving()
         parts.start.serving()
         gateway.enforcer.answer_blocked = unknown.blocked
@@ -397,6 +399,9 @@ class _Stopper:
         # Serving has ended (its client left, a signal, the server gone) and the server is
         # being stopped: a signal now only hurries that.
         self.ending = False
+        # The server has started and its tools are known: serving begins (a start that failed
+        # never gets here).
+        self.started = False
 
     def server_gone(self, reason: str) -> None:
         """The server is gone for good while serving over HTTP (its process ended, a remote
