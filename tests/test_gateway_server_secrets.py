@@ -741,3 +741,30 @@ def test_a_urls_matrix_parameters_are_hidden_and_counted_as_its_query_is(tmp_pat
                 "recording": recording.read_text(encoding="utf-8"), "log": log.read_text(encoding="utf-8")}
     for secret in secrets:
         assert not [where for where, text in written.items() if secret in text], secret
+
+
+def test_a_404_on_an_sse_path_with_parameters_says_add_sse_as_a_plain_one_does(tmp_path: Path) -> None:
+    """A legacy SSE server's `/sse` reached without --sse answers 404, and the sentence says to
+    add --sse. A path written with a matrix parameter (`/sse;jsessionid=...`) or a query is the
+    same endpoint: `tools`, `snapshot` and the gateway say the same, the parameters' values
+    hidden. Before, the shown URL's ending (`;jsessionid=***`) was judged and the hint was
+    "check the path"."""
+    session, key = "Sess1onIdHeld77", "query-key-held-4412"
+    policytui = str(Path(sys.executable).parent / "policytui")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    with _token_server_on() as port:
+        base = f"http://127.0.0.1:{port}/sse"
+        written = {f"{base};jsessionid={session}": f"{base};jsessionid=***",
+                   f"{base}?api_key={key}": f"{base}?api_key=***",
+                   f"{base};jsessionid={session}/?api_key={key}": f"{base};jsessionid=***/?api_key=***"}
+        done = {(url, argv[0]): subprocess.run([policytui, *argv], capture_output=True, text=True, timeout=60)
+                for url in written for argv in (
+                    ["tools", url], ["snapshot", url, "-o", str(tmp_path / "snapshot.json")],
+                    ["gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"), url])}
+    for (url, command), result in done.items():
+        said = f"{written[url]} answered HTTP 404 Not Found; this looks like a legacy SSE endpoint: add --sse."
+        assert result.returncode == 1, (command, result.stderr)
+        assert said in result.stderr, (command, result.stderr)
+        assert session not in result.stdout + result.stderr and key not in result.stdout + result.stderr
+    assert not (tmp_path / "snapshot.json").exists()

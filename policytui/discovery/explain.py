@@ -164,8 +164,8 @@ def _http_status_sentence(answer: HttpAnswer, diag: Diagnostics) -> str:
         else:
             hint = "it needs credentials: pass them with --header 'Authorization: Bearer ...' or in its config"
         return f"{url} refused the request with {status}; {hint}."
-    path = url.split("?")[0].rstrip("/")
     if answer.status == 404:
+        path = _bare_path(url)
         hint = "check the path (Streamable HTTP servers usually serve /mcp)"
         if spec.transport == "http" and path.endswith("/sse"):
             hint = "this looks like a legacy SSE endpoint: add --sse"
@@ -181,6 +181,16 @@ def _http_status_sentence(answer: HttpAnswer, diag: Diagnostics) -> str:
         hint = "check the server's address" if where == "to the same URL" else "use the final URL directly"
         return f"{url} redirected ({status}) {where}; {hint}."
     return f"{url} answered {answer.method} with {status}."
+
+
+def _bare_path(url: str) -> str:
+    """The URL's path as a server routes it, for judging what it names: without its query and
+    without the matrix parameters of its parts (`/sse;jsessionid=***` is the `/sse` endpoint)."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return ""
+    return "/".join(part.partition(";")[0] for part in path.split("/")).rstrip("/")
 
 
 def _redirected_to(answer: HttpAnswer) -> str:
