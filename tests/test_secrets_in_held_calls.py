@@ -23,7 +23,7 @@ from typing import Any
 import mcp_types as types
 import pytest
 from discovery_support import script
-from gateway_support import call_text, sdk_client
+from gateway_support import RECORDING, call_text, sdk_client
 
 POLICYTUI = str(Path(sys.executable).parent / "policytui")
 
@@ -88,24 +88,29 @@ POLICY = {"version": "1", "default": "allow", "tools": {
     "fetch_page": {"action": "require_approval", "reason": "exports leave the company"}}}
 
 
-def _leaks(text: str | bytes) -> list[str]:
+def _leaks(text: str | bytes, secrets: tuple[str, ...] = SECRETS) -> list[str]:
     data = text.encode("utf-8", "replace") if isinstance(text, str) else text
-    return [secret for secret in SECRETS if secret.encode() in data]
+    return [secret for secret in secrets if secret.encode() in data]
+
+
+# The files the servers write of what reached them: the arguments as the agent sent them.
+SERVER_SIDE = ("server-calls.txt", "executed.jsonl")
 
 
 class _Gateway:
     """The installed gateway, over stdio, logging at debug level into tmp/gateway.log."""
 
-    def __init__(self, tmp: Path, approvals: str) -> None:
+    def __init__(self, tmp: Path, approvals: str, server: list[str] | None = None,
+                 policy_text: dict[str, Any] = POLICY) -> None:
         self.tmp = tmp
         policy = tmp / "policy.json"
-        policy.write_text(json.dumps(POLICY), encoding="utf-8")
+        policy.write_text(json.dumps(policy_text), encoding="utf-8")
         self.state = tmp / "state"
         self.process = subprocess.Popen(
             [POLICYTUI, "gateway", "--policy", str(policy), "--state-dir", str(self.state),
              "--audit", str(tmp / "audit.jsonl"), "--record", str(tmp / "recording.jsonl"),
              "--log", str(tmp / "gateway.log"), "--log-level", "debug", "--approvals", approvals,
-             "--approval-timeout", "60", "--", *script("rug_pull.py")],
+             "--approval-timeout", "60", "--", *(server or script("rug_pull.py"))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "RUG_PULL_CALLS": str(tmp / "server-calls.txt")})
         self.read: list[str] = []
@@ -142,15 +147,27 @@ class _Gateway:
         assert self.process.stderr is not None
         return self.process.stderr.read()
 
-    def everything_written(self) -> list[tuple[str, list[str]]]:
+    def everything_written(self, secrets: tuple[str, ...] = SECRETS) -> list[tuple[str, list[str]]]:
         """(file, secrets it holds) for every file the gateway wrote that holds one."""
-        return [(str(path), _leaks(path.read_bytes())) for path in self.tmp.rglob("*")
-                if path.is_file() and path.name != "server-calls.txt" and _leaks(path.read_bytes())]
+        return [(str(path), leaks) for path in self.tmp.rglob("*")
+                if path.is_file() and path.name not in SERVER_SIDE and (leaks := _leaks(path.read_bytes(), secrets))]
 
 
 def _approvals(gateway: _Gateway, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([POLICYTUI, "approvals", *argv, "--state-dir", str(gateway.state)],
                           capture_output=True, text=True, timeout=60, check=False)
+
+
+def _waiting(gateway: _Gateway) -> list[dict[str, Any]]:
+    """`approvals list --json` once the gateway has put a call in the queue."""
+    deadline = time.monotonic() + 30
+    while True:
+        listed = _approvals(gateway, "list", "--json")
+        waiting = json.loads(listed.stdout) if listed.returncode == 0 and listed.stdout.strip() else []
+        if waiting:
+            return waiting  # type: ignore[no-any-return]
+        assert time.monotonic() < deadline, (listed.stdout, listed.stderr)
+        time.sleep(0.1)
 
 
 def test_a_held_calls_credentials_are_in_no_list_show_log_or_file(tmp_path: Path) -> None:
@@ -162,15 +179,8 @@ def test_a_held_calls_credentials_are_in_no_list_show_log_or_file(tmp_path: Path
         # A message the gateway refuses (a batch) is quoted in the debug log: redacted too.
         gateway.send([{"jsonrpc": "2.0", "id": 3, "method": "tools/call",
                        "params": {"name": "fetch_page", "arguments": ARGUMENTS}}])  # type: ignore[arg-type]
-        deadline = time.monotonic() + 30
-        while True:
-            listed = _approvals(gateway, "list", "--json")
-            waiting = json.loads(listed.stdout) if listed.returncode == 0 and listed.stdout.strip() else []
-            if waiting:
-                break
-            assert time.monotonic() < deadline, (listed.stdout, listed.stderr)
-            time.sleep(0.1)
-        [held] = waiting
+        [held] = _waiting(gateway)
+        listed = _approvals(gateway, "list", "--json")
         assert held["arguments"] == SHOWN
         outputs = [listed, _approvals(gateway, "list"), _approvals(gateway, "show", held["id"]),
                    _approvals(gateway, "show", held["id"], "--full")]
@@ -217,3 +227,61 @@ async def test_the_approval_form_a_client_shows_holds_no_credential(tmp_path: Pa
     assert '"password": "[redacted]"' in message and '"url": "https://example.org/report"' in message, message
     assert _leaks(message) == []
     assert [(path, leaks) for path in tmp_path.rglob("*") if path.is_file() and (leaks := _leaks(path.read_bytes()))] == []
+
+
+# Keys an agent passes inside a URL, in the forms read as a query's named parameter is: the
+# whole query a key alone, a matrix parameter of the path (named like a session's id, or a key
+# alone) and a fragment's token (OAuth's implicit grant hands one back there).
+BARE_QUERY_KEY = "xcMLHm0VHEdvV5Tt5yoEWhfa"
+MATRIX_SESSION = "Sess1onIdHeld77"
+MATRIX_KEY = "Qb7TmZ2xVw9kRn4pLs8dYc3f"
+FRAGMENT_TOKEN = "fragment-token-held-7781"
+IN_URLS = (BARE_QUERY_KEY, MATRIX_SESSION, MATRIX_KEY, FRAGMENT_TOKEN)
+URL_NOTE = {
+    "feed": f"https://api.example.com/v1/feed?{BARE_QUERY_KEY}",
+    "cart": f"https://app.example.com/cart;jsessionid={MATRIX_SESSION}",
+    "keyed": f"https://app.example.com/export;{MATRIX_KEY}/csv",
+    "callback": f"https://app.example.com/callback#access_token={FRAGMENT_TOKEN}&state=7",
+    # Words in the same places are no keys: shown as written.
+    "docs": "https://example.org/docs;json?v2",
+}
+
+
+def test_a_held_calls_keys_in_a_urls_bare_query_matrix_or_fragment_are_shown_to_nobody(tmp_path: Path) -> None:
+    """A call held for approval whose arguments hold URLs with a key as the whole query
+    (`?<key>`), in a matrix parameter (`;jsessionid=...`, `;<key>`) or in the fragment
+    (`#access_token=...`): `approvals list` and `show` (text and --json), the queue's store,
+    the debug log, the audit log and the recording show each redacted (a URL with words there,
+    `;json?v2`, as written), and once approved the server runs the call with every value as the
+    agent sent it."""
+    server_side = tmp_path / "executed.jsonl"
+    gateway = _Gateway(tmp_path, "queue", [sys.executable, str(RECORDING / "flows_server.py"), str(server_side)], {
+        "version": "1", "default": "allow", "tools": {"list_flows": {"action": "require_approval"}}})
+    arguments = {"namespace": "exports", "note": URL_NOTE}
+    shown = {"namespace": "exports", "note": {**{name: "[redacted]" for name in URL_NOTE}, "docs": URL_NOTE["docs"]}}
+    try:
+        gateway.start({})
+        gateway.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                      "params": {"name": "list_flows", "arguments": arguments}})
+        [held] = _waiting(gateway)
+        assert held["arguments"] == shown
+        outputs = [_approvals(gateway, *argv) for argv in (
+            ["list", "--json"], ["list"], ["show", held["id"]], ["show", held["id"], "--json"],
+            ["show", held["id"], "--full"])]
+        assert json.loads(outputs[3].stdout)["arguments"] == shown, outputs[3].stdout
+        assert "[redacted]" in outputs[2].stdout and URL_NOTE["docs"] in outputs[2].stdout, outputs[2].stdout
+        assert gateway.everything_written(IN_URLS) == []  # the queue's store, while the call waits
+        outputs.append(_approvals(gateway, "approve", held["id"]))
+        assert outputs[-1].returncode == 0, outputs[-1].stderr
+        answer = gateway.next_message(lambda m: m.get("id") == 2)
+        assert answer["result"]["content"][0]["text"] == "flows of 'exports': hello, nightly", answer
+    finally:
+        stderr = gateway.end()
+    ran = [json.loads(line) for line in server_side.read_text(encoding="utf-8").splitlines()]
+    assert ran == [{"tool": "list_flows", "arguments": arguments}]
+    for output in outputs:
+        assert _leaks(output.stdout + output.stderr, IN_URLS) == [], output.args
+    assert _leaks(stderr, IN_URLS) == []
+    assert gateway.everything_written(IN_URLS) == []
+    recorded = [json.loads(line) for line in (tmp_path / "recording.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["arguments"] for r in recorded] == [shown]
