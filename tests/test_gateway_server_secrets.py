@@ -636,6 +636,47 @@ def test_a_url_whose_scheme_is_in_capitals_is_taken_for_the_url_it_is(tmp_path: 
         assert TOKEN not in text
 
 
+def test_a_gateway_whose_target_has_a_capital_scheme_connects_and_logs_it_hidden(tmp_path: Path) -> None:
+    """`policytui gateway HTTP://alice:TOKEN@host/mcp;jsessionid=...?api_key=...#access_token=...`:
+    the gateway reaches the server with the URL's sign-in (the server accepts only that basic
+    auth), its log names the server as `http://alice:***@host/mcp;jsessionid=***?api_key=***`,
+    its audit names it by its host, and a 404 at such a URL is told with the same URL. Neither
+    the sign-in, the session's id, the query's key nor the fragment's token is in any of them.
+    Before, the log did not name the server at all."""
+    session, key, fragment = "Sess1onIdHeld77", "query-key-held-4412", "fragment-token-held-7781"
+    policytui = str(Path(sys.executable).parent / "policytui")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    audit, log = tmp_path / "audit.jsonl", tmp_path / "gateway.log"
+    with _token_server_on(ECHO_TOKEN="1", EXPECTED_USER="alice") as port:
+        url = f"HTTP://alice:{TOKEN}@127.0.0.1:{port}/mcp;jsessionid={session}?api_key={key}#access_token={fragment}"
+        shown = f"http://alice:***@127.0.0.1:{port}/mcp;jsessionid=***?api_key=***"
+        options = ["--policy", str(policy), "--state-dir", str(tmp_path / "state"), "--audit", str(audit),
+                   "--log", str(log), "--log-level", "debug"]
+        seen = _stdio_session([policytui, "gateway", *options, url], dict(os.environ),
+                              [{"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+                               {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                                "params": {"name": "whoami", "arguments": {}}}])
+        logged = log.read_text(encoding="utf-8")
+        missing = subprocess.run([policytui, "gateway", *options, url.replace("/mcp;", "/gone;")],
+                                 capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    answers = {m.get("id"): m for m in (json.loads(line) for line in seen[:-1])}
+    assert answers[1]["result"]["instructions"] == "Authenticated with ***.", seen
+    assert answers[2]["result"]["tools"][0]["description"] == "Who you are (as ***).", seen
+    assert answers[3]["error"]["message"] == "no", seen  # the server's own answer: the call reached it
+    assert f" INFO server: {shown}\n" in logged, logged
+    audited = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    assert {entry["server"] for entry in audited} == {"127.0.0.1"}, audited
+    assert {entry["tool"] for entry in audited if entry["decision"] == "allowed"} == {"whoami"}, audited
+    assert missing.returncode == 1, missing.stderr
+    assert f"{shown.replace('/mcp;', '/gone;')} answered HTTP 404 Not Found" in missing.stderr, missing.stderr
+    assert f" INFO server: {shown.replace('/mcp;', '/gone;')}\n" in log.read_text(encoding="utf-8")
+    written = {"client and standard error": "".join(seen), "failed start": missing.stdout + missing.stderr,
+               "log": log.read_text(encoding="utf-8"), "audit": audit.read_text(encoding="utf-8")}
+    for secret in (TOKEN, session, key, fragment):
+        assert not [where for where, text in written.items() if secret in text], secret
+
+
 def test_a_dropped_connection_is_told_in_a_sentence_ending_in_one_full_stop(tmp_path: Path) -> None:
     """A server that closes the connection without answering: the HTTP client's own words end
     in a full stop ("Server disconnected without sending a response."), and the sentence built

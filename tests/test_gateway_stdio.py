@@ -464,7 +464,7 @@ def test_the_start_is_logged_on_standard_error_once_the_server_has_started(tmp_p
          "stdio"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
     assert result.returncode == 0, result.stderr
     said = [line.split(" INFO ", 1)[1] for line in result.stderr.splitlines() if " INFO " in line]
-    assert [line.split(" ")[0] for line in said] == ["state:", "policy", "serving", "the"], result.stderr
+    assert [line.split(" ")[0] for line in said] == ["state:", "server:", "policy", "serving", "the"], result.stderr
 
 
 @pytest.mark.parametrize("how,code", [(signal.SIGTERM, 0), (signal.SIGINT, 130)])

@@ -462,11 +462,16 @@ def _say_if_shared(store: Any, policy_path: Path, log: Any) -> None:
 
 
 def _serve(config: GatewayConfig, spec: ServerSpec, watcher: PolicyWatcher, timeout: float) -> int:
+    import logging
+
     import anyio
 
     from policytui.discovery import DiscoveryError
     from policytui.gateway.runner import default_connect, run_gateway
 
+    # The log names the server it fronts, as people are shown it (credentials hidden): a log
+    # read later, or one of many gateways, says which server its calls went to.
+    logging.getLogger("policytui.gateway").info("server: %s", spec.describe())
     connect = default_connect(spec, timeout=timeout, call_timeout=config.call_timeout)
     make_upstream = None
     if spec.transport == "stdio":
