@@ -809,3 +809,34 @@ def test_a_404_on_an_sse_path_with_parameters_says_add_sse_as_a_plain_one_does(t
         assert said in result.stderr, (command, result.stderr)
         assert session not in result.stdout + result.stderr and key not in result.stdout + result.stderr
     assert not (tmp_path / "snapshot.json").exists()
+
+
+def test_a_configured_url_ending_in_sse_with_a_matrix_parameter_is_taken_for_sse(tmp_path: Path) -> None:
+    """A configured entry without a type is taken for a legacy SSE server when its URL's path
+    ends in /sse; `http://host/sse;jsessionid=...` ends so too, its parameter no part of the
+    route. `servers` lists it as sse with the session's id hidden, and `tools NAME` lists the
+    real SSE server's tools. Before, the path with its parameter was judged: the entry was
+    taken for Streamable HTTP and `tools` failed on the SSE server."""
+    session = "Sess1onIdHeld77"
+    policytui = str(Path(sys.executable).parent / "policytui")
+    config = tmp_path / "config"
+    config.mkdir()
+    server = subprocess.Popen([sys.executable, str(MISBEHAVING / "refusing_sse.py")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        url = f"http://127.0.0.1:{port}/sse;jsessionid={session}"
+        (config / "servers.json").write_text(json.dumps({"mcpServers": {"legacy": {"url": url}}}), encoding="utf-8")
+        env = {**os.environ, "POLICYTUI_CONFIG_DIR": str(config), "POLICYTUI_PROJECT_DIR": str(tmp_path)}
+        done = [subprocess.run([policytui, *argv], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+                for argv in (["servers", "--json"], ["tools", "legacy"])]
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+    listed, tools = done
+    assert (listed.returncode, tools.returncode) == (0, 0), listed.stderr + tools.stderr
+    [row] = [row for row in json.loads(listed.stdout)["servers"] if row["name"] == "legacy"]
+    assert (row["transport"], row["target"]) == ("sse", f"http://127.0.0.1:{port}/sse;jsessionid=***"), row
+    assert tools.stdout.splitlines()[0].endswith(f"via sse: http://127.0.0.1:{port}/sse;jsessionid=*** (SSE)"), tools.stdout
+    assert "echo" in tools.stdout, tools.stdout
+    assert all(session not in result.stdout + result.stderr for result in done)

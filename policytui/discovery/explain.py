@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 from policytui.discovery.diagnostics import Diagnostics, HttpAnswer
 from policytui.discovery.errors import DiscoveryError
 from policytui.discovery.limits import refused_sentence
-from policytui.discovery.spec import safe_url
+from policytui.discovery.spec import path_ends_in_sse, safe_url
 from policytui.textsafe import visible
 
 _STAGE = {
@@ -165,9 +165,8 @@ def _http_status_sentence(answer: HttpAnswer, diag: Diagnostics) -> str:
             hint = "it needs credentials: pass them with --header 'Authorization: Bearer ...' or in its config"
         return f"{url} refused the request with {status}; {hint}."
     if answer.status == 404:
-        path = _bare_path(url)
         hint = "check the path (Streamable HTTP servers usually serve /mcp)"
-        if spec.transport == "http" and path.endswith("/sse"):
+        if spec.transport == "http" and path_ends_in_sse(url):
             hint = "this looks like a legacy SSE endpoint: add --sse"
         return f"{url} answered {status}; {hint}."
     if answer.status in (400, 405, 406, 415):
@@ -181,16 +180,6 @@ def _http_status_sentence(answer: HttpAnswer, diag: Diagnostics) -> str:
         hint = "check the server's address" if where == "to the same URL" else "use the final URL directly"
         return f"{url} redirected ({status}) {where}; {hint}."
     return f"{url} answered {answer.method} with {status}."
-
-
-def _bare_path(url: str) -> str:
-    """The URL's path as a server routes it, for judging what it names: without its query and
-    without the matrix parameters of its parts (`/sse;jsessionid=***` is the `/sse` endpoint)."""
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return ""
-    return "/".join(part.partition(";")[0] for part in path.split("/")).rstrip("/")
 
 
 def _redirected_to(answer: HttpAnswer) -> str:

@@ -26,7 +26,7 @@ from policytui.discovery.configs import (
 )
 from policytui.discovery.envvars import Expansion, MissingVariable, prompts, references
 from policytui.discovery.errors import DiscoveryError
-from policytui.discovery.spec import ServerSpec, mask_arguments, safe_url
+from policytui.discovery.spec import ServerSpec, mask_arguments, path_ends_in_sse, safe_url
 from policytui.output_file import os_reason
 from policytui.textsafe import visible, without_secrets
 
@@ -301,15 +301,6 @@ def _stdio_from_entry(entry: ConfigEntry, expansion: Expansion, root: Path) -> S
     )
 
 
-def _path_ends_in_sse(url: str) -> bool:
-    """Does the URL's path end in /sse? A URL that cannot be read (`http://[::1/mcp`) does not:
-    `_url_spec` refuses it in words, and `servers` lists its entry."""
-    try:
-        return urlsplit(url).path.rstrip("/").endswith("/sse")
-    except ValueError:
-        return False
-
-
 def _url_from_entry(entry: ConfigEntry, expansion: Expansion) -> ServerSpec:
     raw = entry.raw
     written = str(raw.get("url", raw.get("serverUrl")))
@@ -320,7 +311,7 @@ def _url_from_entry(entry: ConfigEntry, expansion: Expansion) -> ServerSpec:
             f"{_KNOWN_TYPES}."
         )
     # Without a type, a URL ending in /sse is taken for the legacy SSE transport, as Cursor does.
-    sse = kind in _SSE_TYPES or (not kind and _path_ends_in_sse(written))
+    sse = kind in _SSE_TYPES or (not kind and path_ends_in_sse(written))
     headers = {str(k): expansion.expand(str(v)) for k, v in raw.get("headers", {}).items()}
     spec = _url_spec(
         expansion.expand(written), written, sse=sse, headers=headers, origin=entry.origin
@@ -478,7 +469,7 @@ def _row_for_entry(entry: ConfigEntry, cwd: Path, environ: Mapping[str, str]) ->
     else:
         url = str(raw.get("url", raw.get("serverUrl")))
         kind = str(raw.get("type") or raw.get("transport") or "").lower()
-        sse = kind == "sse" or (not kind and _path_ends_in_sse(url))
+        sse = kind == "sse" or (not kind and path_ends_in_sse(url))
         row.transport = "sse" if sse else "http"
         row.target = safe_url(url)
         texts += [url, *map(str, raw.get("headers", {}).values())]

@@ -349,6 +349,17 @@ def _read_flags(args: list[str]) -> Iterator[tuple[str, str | None]]:
         yield arg, None
 
 
+def path_ends_in_sse(url: str) -> bool:
+    """Does the URL name a legacy SSE endpoint, its path ending in /sse? Judged on the path as a
+    server routes it: without its query and without its parts' matrix parameters
+    (`/sse;jsessionid=...` is the `/sse` endpoint). A URL that cannot be read does not."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return False
+    return "/".join(part.partition(";")[0] for part in path.split("/")).rstrip("/").endswith("/sse")
+
+
 def safe_url(url: str) -> str:
     """A URL fit for display: no password (nor a user without one), query values and parts of
     the path that read as credentials masked."""
