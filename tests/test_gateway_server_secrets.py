@@ -671,6 +671,8 @@ def test_a_gateway_whose_target_has_a_capital_scheme_connects_and_logs_it_hidden
     assert missing.returncode == 1, missing.stderr
     assert f"{shown.replace('/mcp;', '/gone;')} answered HTTP 404 Not Found" in missing.stderr, missing.stderr
     assert f" INFO server: {shown.replace('/mcp;', '/gone;')}\n" in log.read_text(encoding="utf-8")
+    assert f" ERROR the gateway stops: {shown.replace('/mcp;', '/gone;')} answered HTTP 404" in log.read_text(
+        encoding="utf-8")
     written = {"client and standard error": "".join(seen), "failed start": missing.stdout + missing.stderr,
                "log": log.read_text(encoding="utf-8"), "audit": audit.read_text(encoding="utf-8")}
     for secret in (TOKEN, session, key, fragment):
@@ -840,3 +842,27 @@ def test_a_configured_url_ending_in_sse_with_a_matrix_parameter_is_taken_for_sse
     assert tools.stdout.splitlines()[0].endswith(f"via sse: http://127.0.0.1:{port}/sse;jsessionid=*** (SSE)"), tools.stdout
     assert "echo" in tools.stdout, tools.stdout
     assert all(session not in result.stdout + result.stderr for result in done)
+
+
+def test_a_gateway_that_cannot_reach_its_server_says_why_in_its_log_file(tmp_path: Path) -> None:
+    """A gateway started by an MCP client, its standard error often thrown away, logging to
+    `--log FILE`: when its server cannot be reached, the log says why, in the sentence standard
+    error has (once there), the URL's sign-in, session's id, keys and fragment token hidden.
+    Before, the log ended at the policy loaded, the reason on standard error alone."""
+    key, session, query_key, fragment = "xcMLHm0VHEdvV5Tt5yoEWhfa", "Sess1onIdHeld77", "query-key-held-4412", "frag-held-7781"
+    policytui = str(Path(sys.executable).parent / "policytui")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    log = tmp_path / "gateway.log"
+    port = free_port()  # nothing listens there
+    url = f"http://alice:{TOKEN}@127.0.0.1:{port}/mcp;jsessionid={session};{key}?api_key={query_key}#access_token={fragment}"
+    said = (f"ould not connect to http://alice:***@127.0.0.1:{port}/mcp;jsessionid=***;***?api_key=***: "
+            "connection refused (is the server running on that port?).")
+    result = subprocess.run([policytui, "gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"),
+                             "--log", str(log), url], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    logged = log.read_text(encoding="utf-8")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == f"policytui gateway: c{said}\n", result.stderr
+    assert logged.splitlines()[-1].endswith(f" ERROR the gateway stops: C{said}"), logged
+    for secret in (TOKEN, key, session, query_key, fragment):
+        assert secret not in logged + result.stderr, secret

@@ -467,7 +467,11 @@ def _serve(config: GatewayConfig, spec: ServerSpec, watcher: PolicyWatcher, time
     import anyio
 
     from policytui.discovery import DiscoveryError
-    from policytui.gateway.runner import default_connect, run_gateway
+    from policytui.gateway.runner import (
+        default_connect,
+        logs_apart_from_standard_error,
+        run_gateway,
+    )
 
     # The log names the server it fronts, as people are shown it (credentials hidden): a log
     # read later, or one of many gateways, says which server its calls went to.
@@ -490,7 +494,12 @@ def _serve(config: GatewayConfig, spec: ServerSpec, watcher: PolicyWatcher, time
             return 0  # a signal before the gateway's own handlers were in place
         error = _first(exc, DiscoveryError)
         if error is not None:
-            return _fail(error.report() if hasattr(error, "report") else str(error))
+            message = error.report() if hasattr(error, "report") else str(error)
+            if logs_apart_from_standard_error():
+                # Under an MCP client, standard error is often thrown away: the log file is
+                # where the reason the server could not be reached is looked for.
+                logging.getLogger("policytui.gateway").error("the gateway stops: %s", message)
+            return _fail(message)
         if isinstance(_first(exc, KeyboardInterrupt), KeyboardInterrupt):
             return 130
         import logging

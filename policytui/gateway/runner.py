@@ -797,6 +797,23 @@ class _StartHeld(logging.StreamHandler):  # type: ignore[type-arg]
             super().emit(record)
 
 
+def logs_apart_from_standard_error() -> bool:
+    """Does the log go to a file other than standard error (`--log FILE`)? What the gateway
+    says there alone on its way out (why it could not start) is then written into it too."""
+    try:
+        error = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):
+        error = None
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _FollowedFileHandler) and handler.stream is not None:
+            try:
+                if error is None or not os.path.samestat(os.fstat(handler.stream.fileno()), error):
+                    return True
+            except (OSError, ValueError):
+                continue
+    return False
+
+
 def started_serving() -> None:
     """The server has started: the start's informational lines, held until now, are written."""
     for handler in logging.getLogger().handlers:
