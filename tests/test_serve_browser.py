@@ -201,7 +201,7 @@ def test_a_reload_asks_first_while_a_dialog_holds_a_change_not_applied(
         # The editor tells the page as the frame that shows the text is drawn: a person's reload
         # comes later than that, a test's at once.
         with contextlib.suppress(PlaywrightTimeout):
-            page.wait_for_function("window.policyUnsaved === true", timeout=30_000)
+            page.wait_for_function("window.policyWouldLose()", timeout=30_000)
         assert "unsaved" not in screen.text().splitlines()[0], "the policy itself has no edit"
         page.reload()
         assert asked == ["beforeunload"], "the browser did not ask before a reload lost the typed reason"

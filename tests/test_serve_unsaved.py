@@ -240,6 +240,52 @@ def test_a_page_whose_serve_was_killed_with_nothing_unsaved_says_so(
     assert sorted(tmp_path.glob("policy.json.unsaved-*.json")) == []
 
 
+@pytest.mark.parametrize("denied_first", [False, True], ids=["dialog-only", "with-an-edit"])
+def test_a_page_whose_serve_was_killed_says_an_open_dialogs_changes_were_lost(
+    chromium: Any, served: Served, tmp_path: Path, denied_first: bool
+) -> None:
+    """`kill -9` of serve while the limits dialog holds a limit typed and not applied (and,
+    in one case, manage_apps denied unsaved): the page says the dialog's changes were lost, as
+    they were, where it said "Any unsaved changes were kept in a file beside the policy"."""
+    if denied_first:
+        page, screen = denied_on_screen(chromium, served)
+    else:
+        page = chromium.new_context(viewport=VIEWPORT).new_page()
+        screen = BrowserScreen(page)
+        page.goto(served.url)
+        screen.wait("the saved policy in the table", lambda s: "39 tools" in s and "manage_apps" in s)
+        screen.click("manage_apps")
+        screen.wait("manage_apps picked by the click",
+                    lambda s: any(line.strip() == "manage_apps" for line in s.splitlines()))
+    page.keyboard.press("l")
+    screen.wait("the limits dialog", lambda s: "Limits for manage_apps" in s and "Apply [ctrl+s]" in s)
+    page.keyboard.press("5")
+    screen.wait("5 in max calls", lambda s: re.search(r"│ 5\s+minute\b", s) is not None)
+    page.wait_for_function("!(window.policyKeysSent > (window.policyKeysCounted || 0))",
+                           timeout=20_000)
+    served.process.kill()
+    served.process.wait(timeout=30)
+    page.wait_for_selector("body.-closed", timeout=20_000)
+    outcome = (
+        "Unsaved changes to the policy were kept in a file beside it; the changes to the limits "
+        "for manage_apps in an open dialog, not applied yet, were lost." if denied_first else
+        "The editor had changes to the limits for manage_apps in an open dialog, not applied "
+        "yet; they were lost (a dialog's changes are kept once applied)."
+    )
+    assert page.locator(".closed-dialog .message").inner_text().split() == (
+        f"The connection to policytui serve was lost. {outcome} If serve still runs, open the "
+        "editor again; if not, start it again and open the address it prints."
+    ).split()
+    if denied_first:
+        kept = json.loads(kept_file(tmp_path).read_text(encoding="utf-8"))
+        assert kept["tools"]["manage_apps"] == {"action": "deny"}
+        assert "limits" not in kept["tools"]["manage_apps"]
+    else:
+        time.sleep(2)  # the editor, its input ended, is gone by now: nothing kept, nothing to keep
+        assert sorted(tmp_path.glob("policy.json.unsaved-*.json")) == []
+    assert (tmp_path / "policy.json").read_text(encoding="utf-8") == SAVED
+
+
 def test_the_next_editors_notice_breaks_the_kept_files_path_only_after_a_slash(
     chromium: Any, served: Served, tmp_path: Path
 ) -> None:

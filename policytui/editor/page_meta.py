@@ -8,9 +8,13 @@ from __future__ import annotations
 
 # Retitle the page to name the server as the header does (editor/server_name.py).
 PAGE_TITLE_META = "policytui-page-title"
-# Whether the policy has edits not yet saved (the header's `● unsaved`): the page asks before a
-# reload or a close ends the editor only while it has.
+# Whether the policy has edits not yet saved (the header's `● unsaved`), and what an open dialog
+# holds changed and not applied ("the limits for manage_apps", "" when nothing): the page asks
+# before a reload or a close ends the editor only while either is so, and a page whose
+# connection is cut without a word says which were kept (the edits, in a recovery file) and
+# which were lost (the dialog's).
 UNSAVED_META = "policytui-unsaved"
+UNAPPLIED_META = "policytui-unapplied"
 # What serve tells a page as it stops: what became of its editor's unsaved changes, in the
 # words serve's terminal has for it (kept in which file, lost and why, or none unsaved).
 STOPPED_META = "policytui-stopped"

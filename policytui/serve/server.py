@@ -39,6 +39,7 @@ from policytui.editor.page_meta import (
     INPUT_MARK_META,
     PAGE_TITLE_META,
     STOPPED_META,
+    UNAPPLIED_META,
     UNSAVED_META,
 )
 from policytui.serve import SERVER_PID_VARIABLE
@@ -200,8 +201,9 @@ class EditorService(AppService):
     async def on_meta(self, data: bytes) -> None:
         """The editor's word that it has listed the server: the page is retitled to name it
         as the header does (editor/server_name.py; the page's script sets the title, as text).
-        Its word that the policy has unsaved edits, or has none any more: the page asks before
-        a reload or a close only while it has. Every other message is textual-serve's."""
+        Its word that the policy has unsaved edits, or has none any more, and what an open
+        dialog holds not applied: the page asks before a reload or a close only while either is
+        so, and says which were lost when its connection is cut. Every other message is textual-serve's."""
         try:
             meta = json.loads(data)
         except ValueError:
@@ -215,6 +217,11 @@ class EditorService(AppService):
             unsaved = meta.get("unsaved")
             if isinstance(unsaved, bool):
                 await self.remote_write_str(json.dumps([UNSAVED_META, unsaved]))
+            return
+        if isinstance(meta, dict) and meta.get("type") == UNAPPLIED_META:
+            unapplied = meta.get("unapplied")
+            if isinstance(unapplied, str):  # shown escaped by the editor, as its terminal line is
+                await self.remote_write_str(json.dumps([UNAPPLIED_META, clip(unapplied, PAGE_TITLE_LIMIT)]))
             return
         if isinstance(meta, dict) and meta.get("type") == INPUT_COUNTED_META:
             count = meta.get("count")
@@ -658,6 +665,7 @@ class EditorServer(Server):
                 "stopped_reason": STOPPED_REASON,
                 "page_title_meta": PAGE_TITLE_META,
                 "unsaved_meta": UNSAVED_META,
+                "unapplied_meta": UNAPPLIED_META,
                 "stopped_meta": STOPPED_META,
                 "input_counted_meta": INPUT_COUNTED_META,
                 "stdin_piece": STDIN_PIECE,

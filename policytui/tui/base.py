@@ -23,7 +23,8 @@ from textual.widgets import Input, Static
 
 from policytui.editor.rows import RowFilter
 from policytui.editor.server_name import server_name_parts
-from policytui.editor.text import one_line, visible
+from policytui.editor.text import clip, one_line, visible
+from policytui.textsafe import visible as _visible
 from policytui.tui.detail import render_detail
 from policytui.tui.key_order import KeyOrder
 from policytui.tui.keys import APP_ACTIONS
@@ -83,6 +84,7 @@ class EditorBase(App[int]):
     _status_shown: tuple[Any, ...] | None = None
     # What the browser page was last told of unsaved work (`tell_the_page_unsaved`).
     _page_told_unsaved: bool = False
+    _page_told_unapplied: str = ""
 
     @property
     def main(self) -> Screen:
@@ -375,16 +377,23 @@ class EditorBase(App[int]):
         and as a dialog's fields or lists change, and as it closes."""
         if not self.is_web or self.state is None:
             return
-        unsaved = self.state.dirty or self.unapplied_dialog() is not None
-        if unsaved == self._page_told_unsaved:
+        unsaved = self.state.dirty
+        held = self.unapplied_dialog()
+        # Named as serve's terminal names it (tui/unsaved.py `shown_name`): the page shows it as text.
+        unapplied = _visible(clip(held, 200), pictures=True) if held is not None else ""
+        if (unsaved, unapplied) == (self._page_told_unsaved, self._page_told_unapplied):
             return
         write_meta = getattr(self._driver, "write_meta", None)
         if write_meta is None:
             return
-        from policytui.editor.page_meta import UNSAVED_META
+        from policytui.editor.page_meta import UNAPPLIED_META, UNSAVED_META
 
-        self._page_told_unsaved = unsaved
-        write_meta({"type": UNSAVED_META, "unsaved": unsaved})
+        if unapplied != self._page_told_unapplied:
+            self._page_told_unapplied = unapplied
+            write_meta({"type": UNAPPLIED_META, "unapplied": unapplied})
+        if unsaved != self._page_told_unsaved:
+            self._page_told_unsaved = unsaved
+            write_meta({"type": UNSAVED_META, "unsaved": unsaved})
 
     def on_input_mark(self, mark: InputMark) -> None:
         """serve's mark behind the page's input (tui/web_driver.py): once every key before it
