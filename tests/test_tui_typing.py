@@ -304,6 +304,49 @@ async def test_ctrl_q_on_a_too_small_terminal_behind_a_slow_edit_names_the_keys_
             assert said == ("Keys typed before ctrl+q have not reached policy.json yet (quitting may "
                             "leave what they change unsaved): s save and quit · q quit without "
                             "saving · esc back"), said
+            # Answered at once, the `a` still on its way: `q` was held behind the keys waiting
+            # for the notice to go, and the question was never answered.
+            await burst(app, [("q", "q")])
+            await until(lambda: not app.is_running, "the editor gone, quit without saving")
+        finally:
+            let_go.set()
+    assert not (tmp_path / "policy.json").exists()
+
+
+async def test_ctrl_q_on_the_too_small_notice_with_a_slow_edit_under_it_asks_and_is_answered(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`a`, still on its way to the editor when the terminal became too small (the notice
+    shows once the keys' longest wait is over), then ctrl+q on the notice: it asks on the
+    notice's line about the keys not applied yet, and `q` answers it at once. It quit without
+    asking: the wait behind ctrl+q looked at the notice, where no key was, and not at the
+    table under it, where the `a` was."""
+    let_go = asyncio.Event()
+
+    async def slow_key(self, event):  # type: ignore[no-untyped-def]
+        if event.key == "a":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(let_go.wait(), 240)
+
+    monkeypatch.setattr(MainScreen, "on_key", slow_key, raising=False)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(200, 30)) as pilot:
+        try:
+            await ready(pilot)
+            await app.panels_ready.wait()
+            await until(lambda: app.focused is app.query_one(ToolTable), "the table focused")
+            await burst(app, [("a", "a")])
+            await pilot.resize_terminal(200, 10)
+            await until(lambda: notice_shown(app), "the too-small notice, after the keys' longest wait")
+            await burst(app, [("ctrl+q", None)])
+            await until(lambda: not app.is_running or "esc back" in screen_text(app),
+                        "the question on the notice's line, or the editor gone")
+            assert app.is_running, "ctrl+q quit with the `a` typed before it still on its way"
+            said = " ".join(screen_text(app).split())
+            assert said == ("Keys typed before ctrl+q have not reached policy.json yet (quitting may "
+                            "leave what they change unsaved): s save and quit · q quit without "
+                            "saving · esc back"), said
+            await burst(app, [("q", "q")])
+            await until(lambda: not app.is_running, "the editor gone, quit without saving")
         finally:
             let_go.set()
     assert not (tmp_path / "policy.json").exists()

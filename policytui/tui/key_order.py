@@ -39,7 +39,7 @@ from textual import events
 from textual.app import App, ScreenStackError, UnknownModeError
 from textual.screen import ModalScreen, Screen
 
-from policytui.tui.too_small import notice_shown
+from policytui.tui.too_small import answers_notice, notice_shown
 
 # The longest keys wait for one dialog, or for the messages of a key ahead (`settle`), before
 # they go on regardless. A dialog's first opening imports its module and parses the dialogs'
@@ -50,8 +50,6 @@ LONGEST_WAIT = 5.0
 POLL_SECONDS = 0.005
 # How often held keys check whether the too-small notice has gone.
 NOTICE_POLL_SECONDS = 0.05
-# Keys that quit, which the too-small notice takes (the others wait for it to go).
-QUIT_KEYS = frozenset(("ctrl+q", "ctrl+c"))
 # Keys that need no policy: moves in the table (which works before the policy is read) and
 # quitting. They go at once, unless a key typed before them is held (`a ctrl+q` asks about
 # the `a` once it has taken effect).
@@ -207,9 +205,8 @@ class KeyOrder:
             finally:
                 self._arm()
 
-        self.settle(self.app.focused or self.app.screen,
-                    lambda: self.when_idle(done, late=lambda: done(False)), hold=False,
-                    late=lambda: done(False))
+        self.settle(self._key_target(), lambda: self.when_idle(done, late=lambda: done(False)),
+                    hold=False, late=lambda: done(False))
 
     def after_keys_so_far(self, then: Callable[[], Any]) -> None:
         """Run `then` once every key received so far has done what it does, held keys and
@@ -227,10 +224,20 @@ class KeyOrder:
                 self.app.set_timer(POLL_SECONDS, check)
 
         try:
-            widget = self.app.focused or self.app.screen
+            widget = self._key_target()
         except ScreenStackError:  # no screen yet, or none left on the way out
             return
         self.settle(widget, check, hold=False, late=lambda: None)
+
+    def _key_target(self) -> Any:
+        """Where the keys typed so far went: the focused widget, or the screen. Under the
+        too-small notice, which takes no key on its way anywhere, the widget beneath it: an
+        `a` still on its way to the table as the notice came is there, and ctrl+q's wait
+        looked at the notice and quit without asking about it."""
+        if notice_shown(self.app) and len(self.app.screen_stack) > 1:
+            beneath = self.app.screen_stack[-2]
+            return beneath.focused or beneath
+        return self.app.focused or self.app.screen
 
     def _waiting_ahead(self) -> bool:
         now = time.monotonic()
@@ -291,8 +298,10 @@ class KeyOrder:
         typed before it are still held. True when held (the caller then does nothing more)."""
         if not isinstance(event, (events.Key, events.Paste)) or event.is_forwarded:
             return False
-        if isinstance(event, events.Key) and event.key in QUIT_KEYS and notice_shown(self.app):
-            return False  # quitting from the too-small notice, ahead of keys waiting for it to go
+        if isinstance(event, events.Key) and answers_notice(self.app, event.key):
+            # Quitting from the too-small notice, or answering the quit question it asks, ahead
+            # of keys waiting for it to go: held behind them, `q` never answered the question.
+            return False
         if (self.policy_pending and not self.held and not self.early
                 and not (isinstance(event, events.Key) and event.key in NEED_NO_POLICY)):
             # The first key held for the policy starts the wait for it.

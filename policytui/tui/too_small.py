@@ -38,6 +38,8 @@ MIN_HEIGHT = 12
 
 # The unsaved-changes dialog's answers, with its keys; the notice gives the same choice.
 QUIT_ANSWERS = {"s": "save", "q": "discard", "escape": "cancel"}
+# Keys that quit, which the notice takes at once.
+QUIT_KEYS = frozenset(("ctrl+q", "ctrl+c"))
 
 
 def too_small(size: Size) -> bool:
@@ -169,6 +171,10 @@ class TooSmallScreen(Screen[None]):
         """Whether it shows the unsaved-changes question (quit was asked)."""
         return self._answer is not None
 
+    def answers(self, key: str) -> bool:
+        """Whether `key` answers the question it shows (`ask_unsaved`)."""
+        return self._answer is not None and key in self._keys
+
     def ask_unsaved(self, policy_name: str, answer: Callable[[str], None], unapplied: str | None = None,
                     can_save: bool = True, keys_pending: bool = False) -> None:
         """Quit asked with unsaved changes: the question of the "Unsaved changes" dialog, on
@@ -203,6 +209,16 @@ def fit_terminal(app: App[Any], size: Size) -> None:
             # The quit question it showed goes on as the dialog, not away with the notice (the
             # answer key would then reach the editor: `s` sorted the table).
             app.call_later(app.run_action, "quit")
+
+
+def answers_notice(app: App[Any], key: str) -> bool:
+    """Whether `key` quits from the notice shown now, or answers the question it asks: it goes
+    to the notice at once, never held behind keys waiting for the notice to go (which would
+    wait for ever while the terminal stays small)."""
+    if not notice_shown(app):
+        return False
+    notice = app.screen
+    return key in QUIT_KEYS or (isinstance(notice, TooSmallScreen) and notice.answers(key))
 
 
 def notice_shown(app: App[Any]) -> bool:
