@@ -5,6 +5,7 @@ tests/test_tui_unsaved_tmux.py and tests/test_serve_unsaved.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -13,10 +14,12 @@ from pathlib import Path
 
 import pytest
 from test_tui_app import SIZE, kestra, ready, screen_text, until
-from textual import messages
+from textual import events, messages
 from textual.widgets import Input
 
 from policytui.tui import make_app
+from policytui.tui.app import MainScreen
+from policytui.tui.table import ToolTable
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +47,37 @@ async def test_an_editor_ended_from_outside_keeps_its_unsaved_changes(tmp_path: 
                     f"they were kept in {path}")
     assert json.loads(path.read_text(encoding="utf-8"))["tools"]
     assert app.keep_unsaved_work() is None, "kept once"
+    assert not (tmp_path / "policy.json").exists()
+
+
+@pytest.mark.parametrize("slow", [False, True], ids=["at-once", "slow-key"])
+async def test_a_key_read_just_before_the_request_to_end_takes_effect_and_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow: bool) -> None:
+    """`d`, then at once the request to end (textual-serve's "quit" on a reload or a closed
+    window, SIGTERM to serve: the session driver posts it behind the keys it read): the `d`
+    takes effect and is kept in a recovery file, even when it takes a second to reach the
+    table. The request was handled before the key had: the editor ended with nothing unsaved,
+    and the deny was lost without a word."""
+    if slow:
+        async def slow_key(self, event):  # type: ignore[no-untyped-def]
+            if event.key == "d":
+                await asyncio.sleep(1.0)
+
+        monkeypatch.setattr(MainScreen, "on_key", slow_key, raising=False)
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.panels_ready.wait()
+        await until(lambda: app.focused is app.query_one(ToolTable), "the table focused")
+        first = app.query_one(ToolTable).current_row.name
+        app.post_message(events.Key("d", "d"))
+        app.post_message(messages.ExitApp())
+        await until(lambda: not app.is_running, "the editor ended")
+    line = app.keep_unsaved_work()
+    (path,) = kept(tmp_path)
+    assert line == ("policytui connect: the editor had unsaved changes to policy.json; "
+                    f"they were kept in {path}")
+    assert json.loads(path.read_text(encoding="utf-8"))["tools"][first] == {"action": "deny"}
     assert not (tmp_path / "policy.json").exists()
 
 
@@ -178,6 +212,8 @@ import textual.app
 from test_tui_app import kestra, ready
 
 from policytui.tui import make_app
+from policytui.tui.app import MainScreen
+from policytui.tui.table import ToolTable
 
 textual_run = textual.app.App.run
 
@@ -225,6 +261,8 @@ from pathlib import Path
 from test_tui_app import kestra
 
 from policytui.tui import make_app
+from policytui.tui.app import MainScreen
+from policytui.tui.table import ToolTable
 from policytui.tui.app import PolicyApp
 
 mounted = PolicyApp.on_mount

@@ -60,6 +60,11 @@ DEFAULT_THEME = "ansi-dark"
 PANELS_AFTER_SECONDS = 0.25
 # From this width the panels stand beside the table instead of under it.
 WIDE_LAYOUT_WIDTH = 150
+# The longest a request to end from outside (a reload, a closed window, serve stopped) waits
+# for the keys read before it to do what they do: less than the session driver's 3 seconds
+# (tui/web_driver.py STOP_GRACE_SECONDS), so the editor still ends its own way, keeping what
+# those keys changed.
+KEYS_BEFORE_EXIT_SECONDS = 2.0
 
 
 class MainScreen(Screen):
@@ -119,6 +124,9 @@ class PolicyApp(
         read_escape_apart()  # before the driver starts reading the terminal
         self._panels_started = False
         self._exit_later: asyncio.Task[None] | None = None  # an exit waiting for the panels
+        # A request to end from outside waits for the keys read before it ("not yet",
+        # "waiting", "done"; `on_exit_app`).
+        self._keys_before_exit = "not yet"
         # Set once the tools are on screen; tests and scripts `await app.loaded.wait()`.
         self.loaded = asyncio.Event()
         # Set once the first frame is drawn: the loader's thread (classifying, or `import mcp`)
@@ -226,9 +234,28 @@ class PolicyApp(
         ExitApp straight to the app (tui/web_driver.py). Runs before Textual's own handler,
         which it holds back until the panes are up."""
         self.note_unapplied_at_exit()  # every way out comes here, its dialogs still open
+        keys_can_edit = self.state is not None and bool(self.screen_stack)
+        if not self._exiting and keys_can_edit and self._keys_before_exit != "done":
+            # Not the editor's own exit: the keys read before the request go first. The
+            # session driver posts the request behind the keys it read, but a key is handed
+            # to the table a message later, and the request ended the editor before it got
+            # there (`d` and a reload in one instant: the deny neither made nor kept).
+            request.prevent_default()
+            if self._keys_before_exit == "not yet":
+                self._keys_before_exit = "waiting"
+                self.key_order.after_keys_so_far(self._end_after_keys)
+                self.set_timer(KEYS_BEFORE_EXIT_SECONDS, self._end_after_keys)
+            return
         if self._panels_started and not self.panels_ready.is_set():
             request.prevent_default()
             self._exit_later = asyncio.get_running_loop().create_task(self._end_once_mounted())
+
+    def _end_after_keys(self) -> None:
+        """The keys read before a request to end have done what they do (or their wait is
+        over): the request goes on, once; any that came meanwhile were that same request."""
+        if self._keys_before_exit == "waiting":
+            self._keys_before_exit = "done"
+            self.post_message(messages.ExitApp())
 
     async def _end_once_mounted(self) -> None:
         await self.panels_ready.wait()
