@@ -3582,3 +3582,71 @@ def test_the_tools_command_reads_the_rounds_measures_of_nouns_and_no_acting_twin
             if not spec["acts"] and category != "Read"} == {
         "lockStatus": "Write", "send.limit": "Write", "fill_rate": "Write",
         "facturacion": "Other"}
+
+
+# ----- readers named and described by nouns alone, beside twins named by the nouns of acts ------
+
+
+def test_the_tools_command_reads_a_tool_of_nouns_alone_and_not_its_twins(tmp_path):
+    # Words the made-up round does not hold, as `policytui tools --from` lists them: a name
+    # and a first sentence of nouns alone, in several languages and casings, whose arguments
+    # only pick which thing is shown. Beside them, worded alike: the noun of an act, an
+    # argument handed a value or a switch, a sentence with a verb after "to", and a later
+    # sentence that acts.
+    reading = [
+        _snapshot_tool("kontostand", "Kontostand des Kontos.", ["konto"]),
+        _snapshot_tool("rota.semanal", "Rota semanal de la guardia.", ["semana"]),
+        _snapshot_tool("uptimeHistory", "Uptime of a host over a month.", ["host", "month"]),
+    ]
+    acting = [
+        _snapshot_tool("kill_switch", "Kill switch for the desk.", ["desk_id", "enabled"]),
+        _snapshot_tool("uptime-target", "Uptime target of a host.", ["host", "level"]),
+        _snapshot_tool("maintenanceWindow", "Maintenance window of a host.",
+                       ["host", "status"]),
+        _snapshot_tool("host_uptime", "Uptime of a host; reboots it past a week.", ["host"]),
+        _snapshot_tool("deployment.window", "Deployment window of a service.", ["service"]),
+        _snapshot_tool("cuenta_baja", "Baja de la cuenta del cliente.", ["cuenta_id"]),
+    ]
+    rows = _rows_from_the_tools_command(tmp_path, reading + acting)
+    assert {tool["name"]: rows[tool["name"]]["category"] for tool in reading} == {
+        tool["name"]: "Read" for tool in reading}
+    assert [tool["name"] for tool in acting if rows[tool["name"]]["category"] == "Read"] == []
+    # Less sure than a reader named by a measure, and the evidence names the head noun.
+    read = rows["kontostand"]
+    assert read["confidence"] < 0.4
+    assert read["evidence"][-1].startswith(
+        "no verb in the name or the description's first sentence, a noun phrase whose head "
+        "'kontostand' names what is shown")
+
+
+_NOUNS_ALONE = "44-readers-named-and-described-by-nouns-alone"
+
+
+def test_the_tools_command_reads_the_rounds_nouns_alone_and_no_acting_twin(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of each server of
+    # the forty-fourth round (readers named and described by nouns alone beside acting twins
+    # named by the nouns of their acts: a payout, a kill switch, a transfer, a deployment, a
+    # rollback, a shutdown, a webhook, an invitation, a bank transfer, a bonus payout).
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    servers = [server["tools"] for server in made_up["servers"]
+               if server["round"] == _NOUNS_ALONE]
+    assert [len(round_tools) for round_tools in servers] == [9, 11, 12]
+    found = []
+    for round_tools in servers:
+        categories = _categories_from_the_tools_command(tmp_path, [
+            {key: value for key, value in spec.items() if key not in ("acts", "money")}
+            for spec in round_tools])
+        found += [(spec, categories[spec["name"]]) for spec in round_tools]
+    assert [spec["name"] for spec, category in found if spec["acts"] and category == "Read"] == []
+    assert [spec["name"] for spec, category in found
+            if (category == "Financial") != spec["money"]] == []
+    # Readers left riskier fail closed: a word of the tables' verbs in the name or the
+    # sentence (bid, ask, order, open, release), or an argument the shape rules take for
+    # content (Italian "data", a date).
+    assert {spec["name"]: category for spec, category in found
+            if not spec["acts"] and category != "Read"} == {
+        "bidAskSpread": "Other", "order-book": "Write", "long_short_ratio": "Other",
+        "release-changelog": "Write", "saldo.conto": "Write"}
+    # Read by their nouns alone.
+    assert {spec["name"] for spec, category in found if not spec["acts"]
+            and category == "Read"} >= {"grafik_dyzurow", "classement-ventes"}

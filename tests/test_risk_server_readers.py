@@ -60,8 +60,11 @@ def test_a_family_of_verbless_readers_takes_in_its_own():
         tool("post_journal_entry", "Post a journal entry.", {"lines": {"type": "array"}},
              ["lines"]),
     ]
+    # (Its sentence names its source's transactions, a word shaped like an act: alone, no
+    # rule of its own words reads it.)
     odd = tool("reconstructed_profit_and_loss",
-               "RECONSTRUCTED profit and loss by account for a period from the ledger.",
+               "RECONSTRUCTED profit and loss by account for a period from the /transactions "
+               "ledger.",
                {"from_date": {"type": "string"}, "to_date": {"type": "string"}},
                ["from_date", "to_date"])
     assert classify_all([odd])[odd.name].category == "Other"

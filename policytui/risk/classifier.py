@@ -79,6 +79,7 @@ from policytui.risk.money import (
 )
 from policytui.risk.money_reading import weigh_money
 from policytui.risk.names import NameVerbs, name_verbs, server_namespaces, server_nouns
+from policytui.risk.noun_readers import reads_by_nouns
 from policytui.risk.schema import SchemaFacts, inspect_schema, normalize
 from policytui.risk.server_readers import NOTHING_FOUND, VerblessReaders
 from policytui.risk.wording import read_words
@@ -161,6 +162,9 @@ class Classification:
 
 # Values of an action argument that say how a quantity is written (Stripe's usage records:
 # action: increment | set), not what the call does.
+# A tool read by its nouns alone (noun_readers.py): surer than nothing found (0.20), less sure
+# than a reader named by a measure (0.40).
+_NOUNS_ALONE_CONFIDENCE = 0.30
 _WRITE_MODES = frozenset("increment decrement set add replace overwrite append sum max last".split())
 
 
@@ -336,14 +340,23 @@ def classify(tool: ToolInfo, override: str | None = None, *, use_annotations: bo
     if shared and verbless_name and verbless is not None:
         # What its words alone say, for that server-wide reading if it is still to come.
         verbless.said(tool, verdict.category, verdict.evidence[0] if verdict.evidence else "")
-    if (verbless is not None and not actions and verdict.category == OTHER
-            and verdict.evidence and verdict.evidence[0] == NOTHING_FOUND and not verdict.flags
-            and (line := verbless.reads(name_text, desc_text, schema)) is not None):
-        # "orders" on a server whose other verbless tools ("trips", "documents") are shown to
-        # read: the server names its readers so (server_readers.py). Annotations come after.
-        verdict.evidence.append(line)
-        verdict.against.append("its own words alone say nothing of what it does")
-        verdict.category, verdict.severity = READ, LOW
+    if (not actions and verdict.category == OTHER and verdict.evidence
+            and verdict.evidence[0] == NOTHING_FOUND and not verdict.flags):
+        if (verbless is not None
+                and (line := verbless.reads(name_text, desc_text, schema)) is not None):
+            # "orders" on a server whose other verbless tools ("trips", "documents") are shown
+            # to read: the server names its readers so (server_readers.py).
+            verdict.evidence.append(line)
+            verdict.against.append("its own words alone say nothing of what it does")
+            verdict.category, verdict.severity = READ, LOW
+        elif (line := reads_by_nouns(name_text, desc_text, schema)) is not None:
+            # "kontostand": "Kontostand des Kontos." with an account to pick: nouns alone, no
+            # act named, nothing handed but which one (noun_readers.py). Less sure than a
+            # reader named by a measure. Annotations come after, for both.
+            verdict.evidence.append(line)
+            verdict.against.append("no verb says what it does")
+            verdict.category, verdict.severity = READ, LOW
+            verdict.confidence = _NOUNS_ALONE_CONFIDENCE
     hints = apply_annotations(verdict, actions, hint_facts(annotations))
 
     overridden = False

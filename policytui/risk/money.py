@@ -1154,7 +1154,7 @@ def on_cart(desc: DescriptionVerbs) -> bool:
 _MONEY_ACT_NOUNS_ABROAD = frozenset(
     """
     reembolso rimborso remboursement erstattung terugbetaling pagamento pago zahlung betaling
-    platba verkauf venta venda vendita
+    platba verkauf venta venda vendita uberweisung ueberweisung wyplata
     """.split())
 _MONEY_ACT_NOUNS = _MONEY_ACT_NOUNS_ABROAD | frozenset(
     "payment refund reimbursement payout remittance withdrawal purchase sale payroll".split())

@@ -56,7 +56,7 @@ _WHICH = re.compile(r"(?:id|ids|uid|uuid|key|date|from|to|start|end|since|until|
 WordsOnly = Callable[[Any], tuple[str, str, Any]]
 
 
-def _a_word_that_acts(words: list[str]) -> bool:
+def a_word_that_acts(words: list[str]) -> bool:
     verbs = v.VERBS
     for word in words:
         kind = verbs.get(word)
@@ -68,7 +68,7 @@ def _a_word_that_acts(words: list[str]) -> bool:
     return False
 
 
-def _says_an_act(description: str, name: list[str]) -> bool:
+def says_an_act(description: str, name: list[str]) -> bool:
     """Does the description say the tool does something where the classifier looks for it: a
     verb leading its first sentence, an act after a colon, a later sentence or an argument said
     to make the call act, or a word of the name leading it that puts its object somewhere
@@ -86,7 +86,7 @@ def _asks_only_which(schema: Any) -> bool:
     return all(type(r) is str and _WHICH.search(normalize(r)) for r in required)
 
 
-def _switches_on_more(schema: Any) -> bool:
+def switches_on_more(schema: Any) -> bool:
     """Does an argument, set, make the call act, remove or force (`publish`, `send`, `prune`,
     `overwrite`: "Anteprima della pagina; con publish a true la pagina viene pubblicata")?
     A reader the server's naming lets through must only show, whatever it is handed."""
@@ -179,7 +179,7 @@ class VerblessReaders:
         """The line of evidence that reads this verbless tool, left Other by its words, as one
         of the server's verbless readers; None when nothing here lets it through."""
         words = name_words(name)
-        if not words or _a_word_that_acts(words):
+        if not words or a_word_that_acts(words):
             return None
         last = words[-1]
         plural = last.endswith("s") and not last.endswith("ss")
@@ -188,12 +188,12 @@ class VerblessReaders:
         shape = argument_shape(schema)
         if shape.payloads or shape.amounts or shape.counterparts or not _asks_only_which(schema):
             return None
-        if _switches_on_more(schema):
+        if switches_on_more(schema):
             return None
         shown, verbless, family = self._server()
         if shown < _SHOWN_AT_LEAST or shown * 2 < verbless:
             return None
-        if not (plural or words[0] in family) or _says_an_act(description, words):
+        if not (plural or words[0] in family) or says_an_act(description, words):
             return None
         return (f"the server's other verbless tools ({shown} of {verbless}) are shown to read, "
                 "and this one is of their kind, asks only which thing to show and says no act: "
