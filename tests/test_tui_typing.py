@@ -15,7 +15,7 @@ from test_tui_app import document, kestra, ready, screen_text, until
 from textual import events
 
 from policytui.tui import make_app
-from policytui.tui.app import MainScreen
+from policytui.tui.app import MainScreen, PolicyApp
 from policytui.tui.table import ToolTable
 from policytui.tui.too_small import notice_shown
 
@@ -204,6 +204,33 @@ async def test_a_filter_typed_in_a_burst_selects_the_tool_typed(tmp_path: Path) 
         assert "Conditions for manage_kv_store" in screen_text(app)
 
 
+def hold_the_a_key(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Hold every `a` on its way to the editor's table until the returned event is set (or 240 s
+    pass)."""
+    let_go = asyncio.Event()
+
+    async def slow_key(self, event):  # type: ignore[no-untyped-def]
+        if event.key == "a":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(let_go.wait(), 240)
+
+    monkeypatch.setattr(MainScreen, "on_key", slow_key, raising=False)
+    return let_go
+
+
+async def ctrl_q_asks_on_the_notices_line_about_the_keys(app: PolicyApp) -> None:
+    """ctrl+q pressed on the too-small notice, an `a` still on its way: the editor stays and its
+    one line asks about the keys typed before ctrl+q, word for word."""
+    await burst(app, [("ctrl+q", None)])
+    await until(lambda: not app.is_running or "esc back" in screen_text(app),
+                "the question on the notice's line, or the editor gone")
+    assert app.is_running, "ctrl+q quit with the `a` typed before it still on its way"
+    said = " ".join(screen_text(app).split())
+    assert said == ("Keys typed before ctrl+q have not reached policy.json yet (quitting may "
+                    "leave what they change unsaved): s save and quit · q quit without "
+                    "saving · esc back"), said
+
+
 async def test_ctrl_q_behind_an_edit_slow_to_reach_the_editor_asks_about_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`a ctrl+q` in one burst on a machine too busy for the `a` to reach the editor at once:
@@ -242,14 +269,7 @@ async def test_ctrl_q_behind_an_edit_that_takes_longer_than_keys_wait_asks_befor
     # The `a` is on its way until the test lets it go, after the question: held a fixed 6 s,
     # one more than the keys wait, a loaded machine took that second over the wait's own end
     # and the `a` arrived first.
-    let_go = asyncio.Event()
-
-    async def slow_key(self, event):  # type: ignore[no-untyped-def]
-        if event.key == "a":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(let_go.wait(), 240)
-
-    monkeypatch.setattr(MainScreen, "on_key", slow_key, raising=False)
+    let_go = hold_the_a_key(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
         try:
@@ -275,14 +295,7 @@ async def test_ctrl_q_on_a_too_small_terminal_behind_a_slow_edit_names_the_keys_
     after the keys' longest wait: the notice's one line asks as the dialog does, naming the
     keys typed before ctrl+q that have not taken effect. It said "policy.json has unsaved
     changes", which the policy did not have; so did the line asked again after esc."""
-    let_go = asyncio.Event()
-
-    async def slow_key(self, event):  # type: ignore[no-untyped-def]
-        if event.key == "a":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(let_go.wait(), 240)
-
-    monkeypatch.setattr(MainScreen, "on_key", slow_key, raising=False)
+    let_go = hold_the_a_key(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=(200, 30)) as pilot:
         try:
@@ -296,14 +309,7 @@ async def test_ctrl_q_on_a_too_small_terminal_behind_a_slow_edit_names_the_keys_
             await until(lambda: not app.is_running or any(
                 screen.id == "confirm-quit" for screen in app.screen_stack), "the question, or the editor gone")
             assert app.is_running, "ctrl+q quit with the `a` typed before it still on its way"
-            await burst(app, [("ctrl+q", None)])
-            await until(lambda: not app.is_running or "esc back" in screen_text(app),
-                        "the question on the notice's line, or the editor gone")
-            assert app.is_running, "ctrl+q quit with the `a` typed before it still on its way"
-            said = " ".join(screen_text(app).split())
-            assert said == ("Keys typed before ctrl+q have not reached policy.json yet (quitting may "
-                            "leave what they change unsaved): s save and quit · q quit without "
-                            "saving · esc back"), said
+            await ctrl_q_asks_on_the_notices_line_about_the_keys(app)
             # Answered at once, the `a` still on its way: `q` was held behind the keys waiting
             # for the notice to go, and the question was never answered.
             await burst(app, [("q", "q")])
@@ -320,14 +326,7 @@ async def test_ctrl_q_on_the_too_small_notice_with_a_slow_edit_under_it_asks_and
     notice's line about the keys not applied yet, and `q` answers it at once. It quit without
     asking: the wait behind ctrl+q looked at the notice, where no key was, and not at the
     table under it, where the `a` was."""
-    let_go = asyncio.Event()
-
-    async def slow_key(self, event):  # type: ignore[no-untyped-def]
-        if event.key == "a":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(let_go.wait(), 240)
-
-    monkeypatch.setattr(MainScreen, "on_key", slow_key, raising=False)
+    let_go = hold_the_a_key(monkeypatch)
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=(200, 30)) as pilot:
         try:
@@ -337,14 +336,7 @@ async def test_ctrl_q_on_the_too_small_notice_with_a_slow_edit_under_it_asks_and
             await burst(app, [("a", "a")])
             await pilot.resize_terminal(200, 10)
             await until(lambda: notice_shown(app), "the too-small notice, after the keys' longest wait")
-            await burst(app, [("ctrl+q", None)])
-            await until(lambda: not app.is_running or "esc back" in screen_text(app),
-                        "the question on the notice's line, or the editor gone")
-            assert app.is_running, "ctrl+q quit with the `a` typed before it still on its way"
-            said = " ".join(screen_text(app).split())
-            assert said == ("Keys typed before ctrl+q have not reached policy.json yet (quitting may "
-                            "leave what they change unsaved): s save and quit · q quit without "
-                            "saving · esc back"), said
+            await ctrl_q_asks_on_the_notices_line_about_the_keys(app)
             await burst(app, [("q", "q")])
             await until(lambda: not app.is_running, "the editor gone, quit without saving")
         finally:
