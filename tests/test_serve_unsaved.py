@@ -67,6 +67,26 @@ def denied_on_screen(chromium: Any, served: Served) -> tuple[Any, BrowserScreen]
     return page, screen
 
 
+def manage_apps_picked(chromium: Any, served: Served) -> tuple[Any, BrowserScreen]:
+    """Open the editor in a new window and click manage_apps; the page, and what its terminal shows."""
+    page = chromium.new_context(viewport=VIEWPORT).new_page()
+    screen = BrowserScreen(page)
+    page.goto(served.url)
+    screen.wait("the saved policy in the table", lambda s: "39 tools" in s and "manage_apps" in s)
+    screen.click("manage_apps")
+    screen.wait("manage_apps picked by the click",
+                lambda s: any(line.strip() == "manage_apps" for line in s.splitlines()))
+    return page, screen
+
+
+def limit_typed_not_applied(page: Any, screen: BrowserScreen) -> None:
+    """Open the limits dialog of the picked manage_apps and type 5 in max calls, not applied."""
+    page.keyboard.press("l")
+    screen.wait("the limits dialog", lambda s: "Limits for manage_apps" in s and "Apply [ctrl+s]" in s)
+    page.keyboard.press("5")
+    screen.wait("5 in max calls", lambda s: re.search(r"│ 5\s+minute\b", s) is not None)
+
+
 def kept_file(folder: Path, timeout: float = 60) -> Path:
     # The editor writes the file once it sees its connection gone: on a loaded machine (a
     # whole test run beside other work) that took over 15 s.
@@ -250,17 +270,8 @@ def test_a_page_whose_serve_was_killed_says_an_open_dialogs_changes_were_lost(
     if denied_first:
         page, screen = denied_on_screen(chromium, served)
     else:
-        page = chromium.new_context(viewport=VIEWPORT).new_page()
-        screen = BrowserScreen(page)
-        page.goto(served.url)
-        screen.wait("the saved policy in the table", lambda s: "39 tools" in s and "manage_apps" in s)
-        screen.click("manage_apps")
-        screen.wait("manage_apps picked by the click",
-                    lambda s: any(line.strip() == "manage_apps" for line in s.splitlines()))
-    page.keyboard.press("l")
-    screen.wait("the limits dialog", lambda s: "Limits for manage_apps" in s and "Apply [ctrl+s]" in s)
-    page.keyboard.press("5")
-    screen.wait("5 in max calls", lambda s: re.search(r"│ 5\s+minute\b", s) is not None)
+        page, screen = manage_apps_picked(chromium, served)
+    limit_typed_not_applied(page, screen)
     page.wait_for_function("!(window.policyKeysSent > (window.policyKeysCounted || 0))",
                            timeout=20_000)
     served.process.kill()
@@ -359,17 +370,8 @@ def test_stopping_serve_says_a_dialogs_changes_were_not_kept(
 ) -> None:
     """The limits dialog holds a limit typed and not applied as serve stops: no recovery file
     keeps it, and serve's standard error says so. Before, the editor ended without a word."""
-    page = chromium.new_context(viewport=VIEWPORT).new_page()
-    screen = BrowserScreen(page)
-    page.goto(served.url)
-    screen.wait("the saved policy in the table", lambda s: "39 tools" in s and "manage_apps" in s)
-    screen.click("manage_apps")
-    screen.wait("manage_apps picked by the click",
-                lambda s: any(line.strip() == "manage_apps" for line in s.splitlines()))
-    page.keyboard.press("l")
-    screen.wait("the limits dialog", lambda s: "Limits for manage_apps" in s and "Apply [ctrl+s]" in s)
-    page.keyboard.press("5")
-    screen.wait("5 in max calls", lambda s: re.search(r"│ 5\s+minute\b", s) is not None)
+    page, screen = manage_apps_picked(chromium, served)
+    limit_typed_not_applied(page, screen)
     served.process.send_signal(signal.SIGTERM)
     assert served.process.wait(timeout=30) == 0, "".join(served.stderr)
     said = ("policytui serve: the browser editor had changes to the limits for manage_apps in an open "
@@ -436,10 +438,7 @@ def test_an_editor_stuck_on_its_way_out_says_its_open_dialogs_changes_were_lost(
     )
     try:
         page, screen = denied_on_screen(chromium, served)
-        page.keyboard.press("l")
-        screen.wait("the limits dialog", lambda s: "Limits for manage_apps" in s and "Apply [ctrl+s]" in s)
-        page.keyboard.press("5")
-        screen.wait("5 in max calls", lambda s: re.search(r"│ 5\s+minute\b", s) is not None)
+        limit_typed_not_applied(page, screen)
         served.process.send_signal(signal.SIGTERM)
         assert served.process.wait(timeout=30) == 0, "".join(served.stderr)
     finally:
