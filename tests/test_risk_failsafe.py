@@ -2843,6 +2843,22 @@ def _round_through_the_tools_command(tmp_path, round_name):
             {key: value for key, value in spec.items() if key not in ("acts", "money")}
             for spec in round_tools]))
     return servers, found
+
+
+def _each_spec_through_the_tools_command(tmp_path, round_name):
+    """As `_round_through_the_tools_command`, for rounds whose servers share tool names: the
+    number of tools of each server, and (spec, category) for every tool, server by server."""
+    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
+    servers = [server["tools"] for server in made_up["servers"] if server["round"] == round_name]
+    found = []
+    for round_tools in servers:
+        categories = _categories_from_the_tools_command(tmp_path, [
+            {key: value for key, value in spec.items() if key not in ("acts", "money")}
+            for spec in round_tools])
+        found += [(spec, categories[spec["name"]]) for spec in round_tools]
+    return [len(round_tools) for round_tools in servers], found
+
+
 _HOLDS = "26-a-later-clause-that-holds"
 
 
@@ -3561,16 +3577,8 @@ def test_the_tools_command_reads_the_rounds_measures_of_nouns_and_no_acting_twin
     # restarts, locks, uploads, sends, fills, files the request, refunds, pays out, settles,
     # issues the invoice, sets the lock state or the limit), a server at a time: the shop's
     # acting tools are named as its readers are, in a server of their own.
-    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
-    servers = [server["tools"] for server in made_up["servers"]
-               if server["round"] == _MEASURES_OF_NOUNS]
-    assert [len(round_tools) for round_tools in servers] == [14, 11, 6, 6]
-    found = []
-    for round_tools in servers:
-        categories = _categories_from_the_tools_command(tmp_path, [
-            {key: value for key, value in spec.items() if key not in ("acts", "money")}
-            for spec in round_tools])
-        found += [(spec, categories[spec["name"]]) for spec in round_tools]
+    sizes, found = _each_spec_through_the_tools_command(tmp_path, _MEASURES_OF_NOUNS)
+    assert sizes == [14, 11, 6, 6]
     assert [spec["name"] for spec, category in found if spec["acts"] and category == "Read"] == []
     # Every money act is Financial, and nothing else is.
     assert [spec["name"] for spec, category in found
@@ -3627,16 +3635,8 @@ def test_the_tools_command_reads_the_rounds_nouns_alone_and_no_acting_twin(tmp_p
     # the forty-fourth round (readers named and described by nouns alone beside acting twins
     # named by the nouns of their acts: a payout, a kill switch, a transfer, a deployment, a
     # rollback, a shutdown, a webhook, an invitation, a bank transfer, a bonus payout).
-    made_up = json.loads(_MADE_UP.read_text(encoding="utf-8"))
-    servers = [server["tools"] for server in made_up["servers"]
-               if server["round"] == _NOUNS_ALONE]
-    assert [len(round_tools) for round_tools in servers] == [9, 11, 12]
-    found = []
-    for round_tools in servers:
-        categories = _categories_from_the_tools_command(tmp_path, [
-            {key: value for key, value in spec.items() if key not in ("acts", "money")}
-            for spec in round_tools])
-        found += [(spec, categories[spec["name"]]) for spec in round_tools]
+    sizes, found = _each_spec_through_the_tools_command(tmp_path, _NOUNS_ALONE)
+    assert sizes == [9, 11, 12]
     assert [spec["name"] for spec, category in found if spec["acts"] and category == "Read"] == []
     assert [spec["name"] for spec, category in found
             if (category == "Financial") != spec["money"]] == []
