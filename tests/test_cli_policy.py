@@ -244,9 +244,10 @@ def test_check_says_a_path_was_judged_resolved_when_that_denied_it(tmp_path: Pat
 
 def test_check_reads_args_as_the_gateway_reads_a_call(tmp_path: Path) -> None:
     """`check --args` refuses what the gateway refuses in a call's arguments (NaN, Infinity, a
-    number that overflows, a key twice, two keys that are one name in Unicode normal form or differ
-    only in letter case) and says what is wrong with broken JSON in plain words,
-    in one line, from the installed command."""
+    number that overflows, a key twice, two keys that are one name in Unicode normal form, differ
+    only in letter case or are one name in Unicode compatibility form with their case folded, as
+    name and the fullwidth \uff4e\uff41\uff4d\uff45 or ij and the ligature \u0133) and says what is
+    wrong with broken JSON in plain words, in one line, from the installed command."""
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
     policytui = str(Path(sys.executable).with_name("policytui"))
@@ -262,6 +263,16 @@ def test_check_reads_args_as_the_gateway_reads_a_call(tmp_path: Path) -> None:
                                       "letter case, which the gateway refuses as ambiguous",
         '{"o": {"size": 1, "\u017fize": 2}}': 'in --args, the keys "size" and "\\u017fize" in one object '
                                              "differ only in letter case",
+        '{"name": "x", "\uff4e\uff41\uff4d\uff45": "y"}': 'in --args, the keys "name" and '
+                                                           '"\\uff4e\\uff41\\uff4d\\uff45" in one object are '
+                                                           "one name in Unicode compatibility form (NFKC: "
+                                                           "fullwidth, a ligature), which the gateway refuses "
+                                                           "as ambiguous",
+        '{"o": [{"ij": 1, "\u0133": 2}]}': 'in --args, the keys "ij" and "\\u0133" in one object are one '
+                                           "name in Unicode compatibility form (NFKC",
+        '{"Name": "x", "\uff4e\uff41\uff4d\uff45": "y"}': 'in --args, the keys "Name" and '
+                                                           '"\\uff4e\\uff41\\uff4d\\uff45" in one object are '
+                                                           "one name in Unicode compatibility form (NFKC",
         '{"action": "delete", "id": "x"': "--args: not valid JSON, expected a comma or a closing bracket "
                                           "(the text ends too early",
         '{"a": 1,}': "a trailing comma before a closing bracket is not allowed in JSON",

@@ -159,8 +159,10 @@ async def test_keys_typed_while_loading_never_reach_a_hidden_filter(policy_path:
 
 
 async def test_the_try_panel_reads_arguments_as_the_gateway_does(policy_path: Path) -> None:
-    """Typed into the Try panel, arguments the gateway would refuse (NaN, a key twice) get one
-    sentence saying why, never a decision; broken JSON is explained in plain words."""
+    """Typed into the Try panel, arguments the gateway would refuse (NaN, a key twice, two keys
+    that are one name in Unicode compatibility form: action and its fullwidth spelling, ij and
+    the ligature \u0133) get one sentence saying why, never a decision; broken JSON is explained
+    in plain words."""
     app = make_app(policy_path=policy_path, listing=kestra())
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(pilot)
@@ -172,6 +174,11 @@ async def test_the_try_panel_reads_arguments_as_the_gateway_does(policy_path: Pa
         for typed, said in (
             ('{"action": NaN}', "In the arguments, NaN is not JSON"),
             ('{"action": "get", "action": "delete"}', 'the key "action" is twice in one object'),
+            ('{"action": "get", "\uff41\uff43\uff54\uff49\uff4f\uff4e": "delete"}',
+             'the keys "action" and "\\uff41\\uff43\\uff54\\uff49\\uff4f\\uff4e" in one object are one name '
+             "in Unicode compatibility form (NFKC: fullwidth, a ligature), which the gateway refuses as ambiguous"),
+            ('{"action": "get", "o": {"ij": 1, "\u0133": 2}}', 'the keys "ij" and "\\u0133" in one object are one '
+             "name in Unicode compatibility form"),
             ('{"action": "delete"', "the text ends too early"),
         ):
             args.value = ""

@@ -4,8 +4,9 @@ read by the rules the gateway reads a client's message by (`policytui.gateway.wi
 A decision shown for arguments the gateway would never let through says nothing true: `NaN`,
 `Infinity` and a number that overflows to infinity are not JSON, and an object with the same
 key twice is refused as ambiguous (two parsers may keep different values), and so is one with
-two keys that are the same name in Unicode normal form or differ only in letter case
-(`key_forms`). Each is refused here
+two keys that are the same name in Unicode normal form, differ only in letter case or are one
+name in Unicode compatibility form with their case folded (`key_forms`), in the order and the
+cases the gateway refuses them. Each is refused here
 with one sentence that says why, in plain words rather than the JSON parser's.
 """
 
@@ -14,7 +15,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from policytui.decision.key_forms import alike_but_for_case, alike_in_nfc
+from policytui.decision.key_forms import (
+    alike_but_for_case,
+    alike_in_compatibility_form,
+    alike_in_nfc,
+)
 from policytui.policy.display import visible
 from policytui.policy.jsonpos import number_problem
 from policytui.policy.validate import friendly_json_error
@@ -51,16 +56,28 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                        "as ambiguous")
     alike = alike_in_nfc(found)
     if alike is not None:
-        # Written as JSON escapes: on screen the two look the same.
-        first, second = (json.dumps(key if len(key) <= 40 else key[:37] + "...") for key in alike)
+        first, second = _escaped(alike)
         raise _Refused(f"the keys {first} and {second} in one object are the same name in Unicode "
                        "normal form (NFC), which the gateway refuses as ambiguous")
     alike = alike_but_for_case(found)
     if alike is not None:
-        first, second = (json.dumps(key if len(key) <= 40 else key[:37] + "...") for key in alike)
+        first, second = _escaped(alike)
         raise _Refused(f"the keys {first} and {second} in one object differ only in letter case, "
                        "which the gateway refuses as ambiguous")
+    alike = alike_in_compatibility_form(found)
+    if alike is not None:
+        first, second = _escaped(alike)
+        raise _Refused(f"the keys {first} and {second} in one object are one name in Unicode "
+                       "compatibility form (NFKC: fullwidth, a ligature), which the gateway refuses "
+                       "as ambiguous")
     return found
+
+
+def _escaped(keys: tuple[str, str]) -> tuple[str, str]:
+    """Two keys written as JSON escapes, each cut to 40 characters: on screen two keys alike
+    in Unicode may look the same, or hide what tells them apart."""
+    first, second = (json.dumps(key if len(key) <= 40 else key[:37] + "...") for key in keys)
+    return first, second
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique, parse_constant=_no_constant,
