@@ -1,11 +1,13 @@
-"""`policytui gateway --record FILE` whose start fails leaves no recording behind.
+"""`policytui gateway --record FILE` or `--audit FILE` whose start fails leaves no file behind.
 
 A gateway that never served recorded nothing: an empty `calls.jsonl` left by it reads as a
 session that ran and saw no calls (and `replay` of it as a policy that decided nothing). So a
 start that fails, before the server is started (the state file refused), because the server
 exits before answering `initialize`, or because it cannot list its tools, leaves no new file,
 and a recording that was there before is left byte for byte as it was. A gateway that served,
-even without a call, keeps its recording.
+even without a call, keeps its recording. The audit log is treated alike: one this start
+created and never wrote is removed, one already there (many runs append to one log) stays byte
+for byte.
 """
 
 from __future__ import annotations
@@ -79,3 +81,33 @@ def test_a_gateway_that_served_keeps_its_recording_even_without_a_call(tmp_path:
                       "memory://")
     assert served.returncode == 0, served.stderr.decode()
     assert (tmp_path / "calls.jsonl").read_bytes() == b""
+
+
+@pytest.mark.parametrize("failure", FAILED_STARTS)
+def test_a_failed_start_leaves_no_new_audit_log_and_an_earlier_one_untouched(tmp_path: Path, failure: str) -> None:
+    """An audit log a start created and never wrote is removed as the recording is (an empty
+    file reads as a gateway that ran and decided nothing; why it stopped is on standard error
+    and in --log), while one already there, appended to by earlier runs or left empty for
+    them, stays byte for byte and untouched."""
+    server, env, state, said = FAILED_STARTS[failure]
+    audit = tmp_path / "audit.jsonl"
+    fresh = _gateway(tmp_path, server, env, state)
+    assert fresh.returncode == 1, fresh.stderr.decode()
+    assert fresh.stderr.decode().rstrip().endswith(said), fresh.stderr.decode()
+    assert not audit.exists(), f"a failed start left an audit log holding {audit.read_bytes()!r}"
+
+    earlier = b'{"tool": "echo", "decision": "allowed", "reason": "an earlier run"}\n'
+    for there in (earlier, b""):
+        audit.write_bytes(there)
+        os.utime(audit, (1_700_000_000, 1_700_000_000))
+        again = _gateway(tmp_path, server, env, state)
+        assert again.returncode == 1, again.stderr.decode()
+        assert audit.read_bytes() == there
+        assert audit.stat().st_mtime == 1_700_000_000
+
+
+def test_a_gateway_that_served_keeps_its_audit_log(tmp_path: Path) -> None:
+    served = _gateway(tmp_path, [sys.executable, str(MISBEHAVING / "list_fails.py")], {"LIST_MODE": "loop"},
+                      "memory://")
+    assert served.returncode == 0, served.stderr.decode()
+    assert (tmp_path / "audit.jsonl").exists()

@@ -305,7 +305,9 @@ def run(args: argparse.Namespace) -> int:
         from policytui.gateway.audit import AuditLog
 
         try:
-            AuditLog(audit).close()  # fail now, in one sentence, not after the server started
+            # Fail now, in one sentence, not after the server started; a file made only to
+            # try is removed again, made for good once the gateway starts.
+            AuditLog(audit).discard()
         except OSError as exc:
             return _fail(f"cannot open the audit log {audit}: {os_reason(exc)}")
 

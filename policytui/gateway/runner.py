@@ -171,7 +171,10 @@ async def _run_opened(
     in_state_dir = (config.audit is not None and str(config.audit) != "-"
                     and os.path.abspath(Path(config.audit).parent) == os.path.abspath(config.state_dir))
     audit = AuditLog(config.audit, config.server_secrets, own_folder=in_state_dir)
-    opened.callback(audit.close)
+    stop = _Stopper()
+    # A start that failed leaves no empty audit log it made (one read as a gateway that ran and
+    # decided nothing); one that was there before, or holds a line, stays as it is.
+    opened.callback(lambda: audit.close() if stop.started else audit.discard())
     watcher.announce_loaded()  # the identity every audit line names, from the first
     store = config.store
     if store is None:
@@ -191,7 +194,6 @@ async def _run_opened(
     )
     enforcer.policy_problem = watcher.problem  # an invalid policy file denies every call
     enforcer.policy_sha256 = lambda: watcher.sha256  # which policy decided, in every audit line
-    stop = _Stopper()
     if config.record is not None:  # gateway --record
         from policytui.gateway.recorder import Recorder
 
