@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import re
+import textwrap
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -20,10 +21,27 @@ class _Probe(Exception):
     """A parse made only to find the words a command does not know failed otherwise."""
 
 
+class _WholeWordsFormatter(argparse.HelpFormatter):
+    """Help text wrapped between words only: argparse's wrapping also breaks after a hyphen,
+    which cut `--call-timeout` into `--call-` and `timeout` on two lines, an option no reader
+    (and no search of the help) finds whole."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent,
+                             subsequent_indent=indent, break_on_hyphens=False)
+
+
 class _SuggestingParser(argparse.ArgumentParser):
     """A parser that names the nearest choice when a word is not one of an argument's choices
     (`--preset recomended`, `policytui conect`): argparse lists them all, which leaves the
-    reader to find the typo."""
+    reader to find the typo. Its help is wrapped between words only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _WholeWordsFormatter)
+        super().__init__(*args, **kwargs)
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         choices = action.choices
