@@ -813,6 +813,52 @@ def test_a_404_on_an_sse_path_with_parameters_says_add_sse_as_a_plain_one_does(t
     assert not (tmp_path / "snapshot.json").exists()
 
 
+def test_a_configured_entry_refused_for_its_transport_is_told_to_change_its_type_not_to_add_sse(
+    tmp_path: Path,
+) -> None:
+    """A configured entry typed "http" whose URL ends in /sse answers 404, and one typed "sse"
+    before a Streamable HTTP server is refused its event stream: `tools`, `snapshot` and the
+    gateway, given the entry's name, say to set its "type" in the file it comes from, which
+    they name. Before, they said to add --sse (or to connect without it), an option of a URL
+    typed on the command line that a configured entry cannot take."""
+    policytui = str(Path(sys.executable).parent / "policytui")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "allow"}), encoding="utf-8")
+    config = tmp_path / "config"
+    config.mkdir()
+    env = {**os.environ, "POLICYTUI_CONFIG_DIR": str(config), "POLICYTUI_PROJECT_DIR": str(tmp_path)}
+    streamable = subprocess.Popen([sys.executable, str(MISBEHAVING / "refusing_http.py")], stdout=subprocess.PIPE,
+                                  text=True)
+    try:
+        assert streamable.stdout is not None
+        streamable_url = f"http://127.0.0.1:{int(streamable.stdout.readline())}/mcp"
+        with _token_server_on() as port:
+            legacy_url = f"http://127.0.0.1:{port}/sse"
+            (config / "servers.json").write_text(json.dumps({"mcpServers": {
+                "legacy": {"type": "http", "url": legacy_url},
+                "streamable": {"type": "sse", "url": streamable_url}}}), encoding="utf-8")
+            done = {(name, argv[0]): subprocess.run([policytui, *argv], capture_output=True, text=True, timeout=60,
+                                                    env=env, cwd=tmp_path)
+                    for name in ("legacy", "streamable") for argv in (
+                        ["tools", name], ["snapshot", name, "-o", str(tmp_path / "snapshot.json")],
+                        ["gateway", "--policy", str(policy), "--state-dir", str(tmp_path / "state"), name])}
+    finally:
+        streamable.kill()
+        streamable.wait(timeout=10)
+    origin = f"policytui ({config / 'servers.json'})"  # the file, as `servers` names it
+    said = {
+        "legacy": f'{legacy_url} answered HTTP 404 Not Found; this looks like a legacy SSE endpoint: '
+                  f'set "type": "sse" in its entry in {origin}.',
+        "streamable": f'{streamable_url} answered GET with HTTP 405 Method Not Allowed; it does not offer a legacy '
+                      f'SSE stream there; if it speaks Streamable HTTP, set "type": "http" in its entry in {origin}.',
+    }
+    for (name, command), result in done.items():
+        assert result.returncode == 1, (name, command, result.stderr)
+        assert said[name] in result.stderr, (name, command, result.stderr)
+        assert "--sse" not in result.stderr and "Traceback" not in result.stderr, (name, command, result.stderr)
+    assert not (tmp_path / "snapshot.json").exists()
+
+
 def test_a_configured_url_ending_in_sse_with_a_matrix_parameter_is_taken_for_sse(tmp_path: Path) -> None:
     """A configured entry without a type is taken for a legacy SSE server when its URL's path
     ends in /sse; `http://host/sse;jsessionid=...` ends so too, its parameter no part of the

@@ -164,16 +164,26 @@ def _http_status_sentence(answer: HttpAnswer, diag: Diagnostics) -> str:
         else:
             hint = "it needs credentials: pass them with --header 'Authorization: Bearer ...' or in its config"
         return f"{url} refused the request with {status}; {hint}."
+    # --sse is an option of a URL typed on the command line; a configured entry's transport is
+    # its "type", changed in the file it comes from.
+    configured = spec.origin not in ("", "command line")
+    in_entry = f"in its entry in {spec.origin}"
     if answer.status == 404:
         hint = "check the path (Streamable HTTP servers usually serve /mcp)"
         if spec.transport == "http" and path_ends_in_sse(url):
-            hint = "this looks like a legacy SSE endpoint: add --sse"
+            hint = "this looks like a legacy SSE endpoint: " + (
+                f'set "type": "sse" {in_entry}' if configured else "add --sse"
+            )
         return f"{url} answered {status}; {hint}."
     if answer.status in (400, 405, 406, 415):
         if spec.transport == "sse":
-            hint = "it does not offer a legacy SSE stream there; if it speaks Streamable HTTP, connect without --sse"
+            hint = "it does not offer a legacy SSE stream there; if it speaks Streamable HTTP, " + (
+                f'set "type": "http" {in_entry}' if configured else "connect without --sse"
+            )
         else:
-            hint = "it does not take Streamable HTTP requests there; if it is a legacy SSE server, add --sse and use its /sse URL"
+            hint = "it does not take Streamable HTTP requests there; if it is a legacy SSE server, " + (
+                f'set "type": "sse" and its /sse URL {in_entry}' if configured else "add --sse and use its /sse URL"
+            )
         return f"{url} answered {answer.method} with {status}; {hint}."
     if 300 <= answer.status < 400:
         where = _redirected_to(answer)
