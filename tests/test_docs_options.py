@@ -314,6 +314,6 @@ def test_what_the_readme_says_of_a_wrong_replay_file_for_the_editor_holds(tmp_pa
                      text), "README does not say what the editor does with a file that is no recording"
     (tmp_path / "policy.json").write_text('{"version": "1", "default": "deny"}\n', encoding="utf-8")
     done = _run_as_written("policytui connect kestra --offline --replay calls.jsonl", tmp_path)
-    assert (done.returncode, done.stderr.strip()) == (2, "policytui connect: --replay calls.jsonl: there is no such file."), done.stderr
+    assert (done.returncode, done.stderr.strip()) == (2, "policytui connect: calls.jsonl does not exist."), done.stderr
     done = _run_as_written("policytui connect kestra --offline --replay policy.json", tmp_path)
     assert (done.returncode, done.stderr.strip()) == (2, NEEDS_A_TERMINAL), done.stderr

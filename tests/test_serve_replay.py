@@ -91,9 +91,14 @@ def test_the_editor_in_the_browser_replays_the_recording(chromium: Any, tmp_path
 
 
 def test_a_recording_that_is_not_there_is_refused_before_serving(tmp_path: Path) -> None:
+    env = {**_home(tmp_path), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([POLICYTUI, "serve", "kestra", "--offline", "--replay", "missing.jsonl",
                            "--no-open"], capture_output=True, text=True, timeout=60, check=False,
-                          cwd=tmp_path, env={**_home(tmp_path), "PATH": "/usr/bin:/bin"})
+                          cwd=tmp_path, env=env)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stdout == ""  # no address: nothing listens
-    assert done.stderr.strip().splitlines() == ["policytui serve: --replay missing.jsonl: there is no such file."]
+    # Said as every other command says a file given to it is missing: as `replay` says it.
+    assert done.stderr.strip().splitlines() == ["policytui serve: missing.jsonl does not exist."]
+    replayed = subprocess.run([POLICYTUI, "replay", "missing.jsonl", "--policy", "missing.json"], capture_output=True,
+                              text=True, timeout=60, check=False, cwd=tmp_path, env=env)
+    assert replayed.stderr.strip().splitlines() == ["policytui replay: missing.jsonl does not exist."], replayed.stderr

@@ -194,7 +194,10 @@ def check_replay_file(args: argparse.Namespace) -> None:
     if replay is not None and Path(replay).is_dir():
         raise UsageError(f"--replay {replay} is a folder; give a recording or an audit log")
     if replay is not None and not Path(replay).is_file():
-        raise UsageError(f"--replay {replay}: there is no such file")
+        from policytui.policy.display import visible
+
+        # Worded as every other command says a file given to it is missing.
+        raise UsageError(f"{visible(replay)} does not exist")
 
 
 def _run_app(args: argparse.Namespace, **kwargs: Any) -> int:
