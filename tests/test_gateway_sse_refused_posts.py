@@ -9,7 +9,7 @@ message), or whose connection closes without an answer, fails its own call at on
 sentence for the client and one in the log, audited `error` and refunded when the status says the
 server did not take it (4xx, 501, 503), else (another 5xx, a connection closed once the POST was
 sent: the tool may have run) `lost` with its charge kept; a POST taken and never answered fails as `timeout` after
-`--timeout`, its charge kept; the next call is posted as usual. The MCP SDK's sender used to stop
+`--timeout` (or `--call-timeout` if shorter), its charge kept; the next call is posted as usual. The MCP SDK's sender used to stop
 at the first failed POST: that call, and every one after it, waited until the call time-out.
 An answer on the stream that is not one of the protocol's (`"result": 5`) fails its call at
 once as `invalid`, its charge kept; the SDK used to drop it, and the call waited the time-out.
@@ -161,6 +161,41 @@ def test_a_post_taken_and_never_answered_times_out_and_keeps_its_charge(tmp_path
         assert echo(client, 4)[0].startswith("[POLICY DENIED] rate limit 3 per hour reached")
     assert received(tmp_path) == [(1, True), (2, True), (3, True)]
     assert audited(tmp_path) == [("allowed", "ok"), ("allowed", "timeout"), ("allowed", "ok"), ("denied", None)]
+
+
+def test_what_bounds_a_call_the_server_takes_and_never_answers_is_what_the_docs_say(tmp_path: Path) -> None:
+    """docs/gateway.md: a call whose POST the server answers (202) and whose answer never comes
+    waits `--call-timeout`, not `--timeout`; a POST the server holds open is given up after
+    `--timeout` (each POST's bound once serving too), or its call after `--call-timeout` if
+    that is shorter, and the call posted behind a held POST waits for it, past its own
+    `--call-timeout`. Each call fails as `timeout`, its charge kept. Before, the docs said such
+    a call failed "within `--timeout`", whichever way the server kept its answer."""
+    doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "gateway.md").read_text(encoding="utf-8").split())
+    assert ("one whose POST the server answers (202) and whose answer never comes on the stream after "
+            "`--call-timeout`; one whose POST the server holds open without answering after `--timeout`, which "
+            "bounds each POST once serving has begun too, or after `--call-timeout` if that is shorter") in doc
+    assert "a call sent behind a held POST is posted, and answered, once the held POST is given up" in doc
+    for case in ("mute", "held", "behind"):
+        (tmp_path / case).mkdir()
+    # Answered 202 and never on the stream: the call time-out, though --timeout is shorter.
+    with refusing_gateway(tmp_path / "mute", "--timeout", "1", "--call-timeout", "4", REFUSE="2=mute") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        took = echo(client, 2, 30)[1]
+        assert 3.5 < took < 10, took
+    # Held open: --timeout, though the call time-out is longer.
+    with refusing_gateway(tmp_path / "held", "--timeout", "2", "--call-timeout", "60", REFUSE="2=hang") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        took = echo(client, 2, 30)[1]
+        assert 1.5 < took < 10, took
+    # Held open with a shorter call time-out: the call fails first; the next waits for the POST.
+    with refusing_gateway(tmp_path / "behind", "--timeout", "15", "--call-timeout", "1", REFUSE="2=hang") as client:
+        assert echo(client, 1)[0] == "ran echo 1"
+        took = echo(client, 2, 30)[1]
+        assert took < 10, took
+        text, waited = echo(client, 3, 30)
+        assert text == "ran echo 3" and took + waited > 12, (text, took, waited)
+    for case in ("mute", "held", "behind"):
+        assert audited(tmp_path / case)[:2] == [("allowed", "ok"), ("allowed", "timeout")], case
 
 
 # A call time-out far longer than an invalid answer may take to fail its call, and the wait for
