@@ -454,7 +454,8 @@ class HttpRelayApp:
             # a proxy may read otherwise.
             reason = scope["state"][http_framing.BODY_KEY]
             log.debug("refused a client message (%s)", reason)
-            self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, reason), self._caller(scope), line=body)
+            self.gateway.refused(wire.Refusal(wire.INVALID_REQUEST, reason), self._caller(scope), line=body,
+                                 one_request=True)
             await _refuse_and_close(send, 400, reason)
             return
         try:

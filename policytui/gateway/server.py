@@ -171,19 +171,25 @@ class Gateway:
         self._unrelayed_lines = FewerInAFlood(_unrelayed_summed_up, per_window=WITHHELD_LINES_PER_WINDOW, window=window)
 
     def refused(self, refusal: wire.Refusal, caller: Caller, *, line: bytes | None = None,
-                message: Any = None, no_message: bool = False) -> None:
+                message: Any = None, no_message: bool = False, one_request: bool = False) -> None:
         """A client message refused before anything was decided, over any transport: one audit
         line for each tool call it is or may be (`policytui.gateway.refused`), never charged nor
         counted, and one WARNING line (fewer in a flood). `message` is the message as read
         when it was read without doubt, else `line` its bytes (`wire.OVERLONG` for a message
         over the size limit, whose bytes were not kept, or one refused before it was read);
-        `no_message` for an HTTP request that carries none (a GET or DELETE), no call."""
+        `no_message` for an HTTP request that carries none (a GET or DELETE), no call;
+        `one_request` for an HTTP body refused for its framing: one attempt, audited for the
+        first message it holds or may hold, since what follows is not messages glued on a line
+        but bytes a proxy in front may read otherwise (a chunk's end, a request of its own),
+        read or not as they happened to arrive."""
         if no_message:
             calls: list[refused_mod.RefusedCall] = []
         elif message is not None:
             calls = refused_mod.calls_in_message(message)
         else:
             calls = refused_mod.calls_in_line(line if line is not None else wire.OVERLONG)
+            if one_request:
+                calls = calls[:1]
         # The reason may quote the client's text, which may hold one of the server's credentials.
         reason = refused_mod.clipped_reason(refusal.message, self._secrets)
         for call in calls:
