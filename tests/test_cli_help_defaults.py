@@ -67,10 +67,10 @@ def test_each_option_with_a_default_says_it(command: str) -> None:
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_no_help_line_breaks_an_option_at_its_hyphen(command: str) -> None:
-    # At the widths terminals have, `--call-timeout` stays whole: argparse's own wrapping broke
-    # after a hyphen, leaving `--call-` at a line's end and `timeout` under it (gateway at 58 and
-    # 80 columns).
-    for columns in (58, 80, 100, 120):
+    # `--call-timeout` stays whole: argparse's own wrapping broke after a hyphen, leaving
+    # `--call-` at a line's end and `timeout` under it (gateway at 58 and at 80 columns, the
+    # width of a terminal's default and of a pipe).
+    for columns in (58, 80):
         shown = subprocess.run([POLICYTUI, command, "--help"], capture_output=True, text=True,
                                timeout=60, env={**os.environ, "COLUMNS": str(columns)})
         assert shown.returncode == 0, shown.stderr
