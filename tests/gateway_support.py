@@ -19,10 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from policytui.cli.gateway_cmd import MOST_IN_PROGRESS
+
 # How the tests run the program: the interpreter of this virtualenv, the package as a module.
 POLICYTUI_MODULE = (sys.executable, "-m", "policytui")
 LISTENING_AT = re.compile(r"at (http://127\.0\.0\.1:\d+/mcp)")
 RECORDING = Path(__file__).resolve().parent / "servers" / "recording"
+# The most requests in progress a gateway takes from one client, for the tests of a client that
+# writes hundreds of calls at once, which a fast server's answers lag behind: what they test is
+# not that limit (tests/test_gateway_in_progress_limit.py is).
+MOST_IN_PROGRESS_OPTIONS = ("--max-in-progress", str(MOST_IN_PROGRESS))
 
 
 def flows_behind_tee(tmp: Path) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gateway_support import close_stdin_and_wait
+from gateway_support import MOST_IN_PROGRESS_OPTIONS, close_stdin_and_wait
 from test_gateway_approvals_withdrawn import cancelled, delete, waiting
 from test_gateway_redteam import call, flows_server, stdio_gateway
 from test_state_locked_file import locked
@@ -69,7 +69,7 @@ async def test_limited_calls_cancelled_or_left_in_the_same_read_while_the_state_
         tmp_path: Path) -> None:
     """Before, of 100 calls made with their cancellations, none had an audit line. The client
     then leaves right after 100 more: each of those has its line too."""
-    async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path)) as gw:
+    async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), *MOST_IN_PROGRESS_OPTIONS) as gw:
         await gw.send(call("warm", "list_flows", {"namespace": "warm"}))
         assert await gw.answer("warm") is not None  # the state file exists and is set up
         with locked(tmp_path / "state" / "state.sqlite"):

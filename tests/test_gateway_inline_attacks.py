@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 from audit_support import outcome_lines, parse_records
-from gateway_support import close_stdin_and_wait, leave, until
+from gateway_support import MOST_IN_PROGRESS_OPTIONS, close_stdin_and_wait, leave, until
 
 from policytui.gateway.audit import args_digest
 
@@ -194,7 +194,8 @@ async def gateway(
     process = await asyncio.create_subprocess_exec(
         sys.executable, *python, "gateway", "--policy", str(policy_file),
         "--state-dir", str(state or tmp / "state"), "--audit", str(tmp / "audit.jsonl"),
-        "--log", str(tmp / "gateway.log"), *extra, "--", sys.executable, str(tmp / "server.py"),
+        "--log", str(tmp / "gateway.log"), *MOST_IN_PROGRESS_OPTIONS, *extra, "--", sys.executable,
+        str(tmp / "server.py"),
         str(tmp / "upstream.log"),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
         limit=1 << 26,

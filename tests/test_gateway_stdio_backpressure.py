@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from audit_support import outcome_lines, sent_lines
+from gateway_support import MOST_IN_PROGRESS_OPTIONS
 
 from policytui.gateway.audit import args_digest
 from policytui.gateway.enforcer import STOPPED_BEFORE_SENDING
@@ -119,8 +120,11 @@ def gateway(tmp: Path, everything: Path, policy: dict[str, Any] | None = None) -
     policy = policy or {"version": "1", "default": "allow"}
     (tmp / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
     process = subprocess.Popen(
+        # What holds these calls back is the client not reading its answers, never the limit
+        # on requests in progress.
         [POLICYTUI, "gateway", "--policy", str(tmp / "policy.json"), "--state-dir", str(tmp / "state"),
-         "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"), "--",
+         "--audit", str(tmp / "audit.jsonl"), "--log", str(tmp / "gateway.log"),
+         *MOST_IN_PROGRESS_OPTIONS, "--",
          sys.executable, str(TEE), str(tmp / "received.bin"), "--", str(everything), "stdio"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdin is not None and process.stdout is not None

@@ -31,6 +31,11 @@ RELOAD_INTERVAL_RANGE = (0.1, 60.0)
 # client that sends nothing holds a connection (and a file descriptor) for as long as it likes.
 CLIENT_TIMEOUT = 10.0
 LONGEST_CLIENT_WAIT = 600.0
+# Requests one client may have in progress at once (the default is the gateway's own,
+# `policytui.gateway.server.MAX_IN_PROGRESS`, not imported here: every command builds this
+# parser). Above the most, the limit no longer bounds what one client piles up.
+MAX_IN_PROGRESS = 64
+MOST_IN_PROGRESS = 10_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -118,6 +123,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="give up on a request relayed to the server once serving has begun after this long "
         "(default: 300; 0 for never); the server's start is bounded by --timeout alone",
+    )
+    parser.add_argument(
+        "--max-in-progress",
+        type=int,
+        default=MAX_IN_PROGRESS,
+        metavar="N",
+        help="requests one client (a stdio client, an HTTP session) may have in progress at once; "
+        f"past it a request is refused at once, pings and cancellations always pass, 1 to {MOST_IN_PROGRESS} "
+        f"(default: {MAX_IN_PROGRESS})",
     )
     parser.add_argument(
         "--client-timeout",
@@ -236,6 +250,9 @@ def run(args: argparse.Namespace) -> int:
                          f"not {args.reload_interval:g}")
     if not 0 <= args.call_timeout < math.inf:
         raise UsageError(f"--call-timeout must be 0 (never) or a positive number of seconds, not {args.call_timeout:g}")
+    if not 1 <= args.max_in_progress <= MOST_IN_PROGRESS:
+        raise UsageError(f"--max-in-progress must be a whole number from 1 to {MOST_IN_PROGRESS}, "
+                         f"not {args.max_in_progress}")
 
     for flag, value in (("--log", args.log), ("--audit", args.audit),
                         ("--record", args.record), ("--tokens", args.tokens)):
@@ -340,6 +357,7 @@ def run(args: argparse.Namespace) -> int:
         start_timeout=getattr(args, "timeout", None) or 30.0,
         call_timeout=args.call_timeout or None,
         client_timeout=args.client_timeout or CLIENT_TIMEOUT,
+        max_in_progress=args.max_in_progress,
         store=store,
         state_fail_open=args.state_fail_mode == "open",
         record=record,

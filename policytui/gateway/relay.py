@@ -284,6 +284,15 @@ def _member_in_another_case(method: str, params: Any) -> tuple[str, str] | None:
     return None
 
 
+def too_many_in_progress(limit: int, request_id: Any) -> wire.Refusal:
+    """The refusal of a request read while its client has `limit` requests in progress
+    (`StdioRelay._over_limit`)."""
+    return wire.Refusal(
+        INTERNAL_ERROR, f"Too Many Requests: this client has {limit} requests in progress, the most the "
+                        "gateway takes at once (--max-in-progress); send it again once one is answered",
+        request_id)
+
+
 def _wire_refusal(refusal: wire.Refusal) -> RefusedBeforeServing:
     return RefusedBeforeServing("wire", refusal, refusal.error, refusal.request_id)
 
@@ -682,7 +691,7 @@ class StdioRelay:
         # A request naming a protocol version at all (2026-07-28, or a version of no known
         # kind) is checked and served the ordinary way, and so is one refused for a member
         # of its params in another letter case or under its field name.
-        if (modern.names_version(params) or request_id in self._inflight
+        if (modern.names_version(params) or request_id in self._inflight or self._over_limit()
                 or _member_in_another_case("tools/call", params) is not None
                 or _member_by_field_name("tools/call", params) is not None):
             return False
@@ -765,6 +774,8 @@ class StdioRelay:
                 wire.Refusal(INVALID_REQUEST, "Invalid Request: the id of a request still in progress", None), line,
                 message,
             )
+        elif self._over_limit():
+            await self._refuse(too_many_in_progress(self.gateway.max_in_progress, request_id), line, message)
         else:
             if method == "tools/call" and version is None:
                 served = inline_call.start(self, request_id, message, params)
@@ -791,6 +802,15 @@ class StdioRelay:
             task.add_done_callback(lambda done: self._forget(request_id, done))
             return task
         return None
+
+    def _over_limit(self) -> bool:
+        """Whether this client has as many requests in progress as the gateway takes at once
+        (`Gateway.max_in_progress`): each one awaiting the server's answer, a person's approval
+        or the gateway's decision counts, until it is answered, times out (`--call-timeout`) or
+        its client cancels it. Pings, `initialize` and notifications (a cancellation above all)
+        are never counted nor refused: a client can always cancel what it started."""
+        limit = self.gateway.max_in_progress
+        return len(self._inflight) >= limit
 
     def cancel_request(self, task: asyncio.Task[None]) -> None:
         """Cancel the task serving a request (its client cancelled it or left, or the gateway

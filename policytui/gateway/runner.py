@@ -27,7 +27,7 @@ from policytui.gateway.approver import Approver
 from policytui.gateway.audit import AuditLog
 from policytui.gateway.enforcer import Enforcer
 from policytui.gateway.policy_watch import PolicyWatcher
-from policytui.gateway.server import Gateway, Identity
+from policytui.gateway.server import MAX_IN_PROGRESS, Gateway, Identity
 from policytui.gateway.startup_gc import CollectAfterStart
 from policytui.gateway.state import ensure_private_dir
 from policytui.gateway.unknown import UnknownTools
@@ -88,6 +88,8 @@ class GatewayConfig:
     call_timeout: float | None = None
     # Over HTTP: how long a client may take to send a request's head, and its body.
     client_timeout: float = 10.0
+    # Requests one client (a stdio client, an HTTP session) may have in progress at once.
+    max_in_progress: int = MAX_IN_PROGRESS
     # The opened state store (counters, held calls); None: SQLite in state_dir.
     store: Any = field(default=None, repr=False)
     state_fail_open: bool = False
@@ -221,6 +223,7 @@ async def _run_opened(
     opened.callback(gateway.close_flood_lines)
     gateway.secrets = config.server_secrets
     gateway.grants_share_server = len(set((config.tokens or {}).values())) > 1
+    gateway.max_in_progress = config.max_in_progress
     enforcer.upstream_gone = lambda: refusal_when_down(upstream)
     upstream.on_notification = gateway.relay_notification
     if hasattr(upstream, "on_request"):

@@ -108,6 +108,13 @@ APPROVAL_SCHEMA: dict[str, Any] = {
 }
 
 
+# Requests of one client (a stdio client, an HTTP session) in progress at once unless told
+# otherwise (`policytui gateway --max-in-progress`): past it, a request is refused at once, so
+# a client that writes calls and never waits for their answers cannot pile work up on a server
+# slow to answer, nor memory up in the gateway.
+MAX_IN_PROGRESS = 64
+
+
 @dataclass
 class Identity:
     """Who the clients of this gateway are, when the transport cannot say (stdio)."""
@@ -159,6 +166,8 @@ class Gateway:
         # one server's log messages and log level are not shared among them (`relay_notification`,
         # `StdioRelay._dispatch`).
         self.grants_share_server = False
+        # Requests one client may have in progress at once (`StdioRelay._over_limit`).
+        self.max_in_progress = MAX_IN_PROGRESS
         # The grants whose requests and notifications the server has been sent: any of them may
         # have left the server working on its behalf (a background task that asks later).
         self._grants_served: set[str] = set()
