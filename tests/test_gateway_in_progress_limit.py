@@ -21,8 +21,9 @@ import pytest
 from audit_support import outcome_lines
 from gateway_support import RECORDING, http_gateway
 from test_gateway_approvals_withdrawn import cancelled
-from test_gateway_http_attacks import ALICE, _in_thread, _wait_for, legacy_headers
+from test_gateway_http_attacks import ALICE, _in_thread, _wait_for, legacy_headers, modern_headers
 from test_gateway_http_attacks import Gateway as HttpGateway
+from test_gateway_http_attacks import call as modern_call
 from test_gateway_redteam import Gateway, call, everything_server, stdio_gateway
 
 from policytui.cli import gateway_cmd
@@ -145,3 +146,35 @@ def test_an_http_session_past_its_limit_is_refused_at_once_and_its_cancellation_
     refusals = [a for a in outcome_lines(tmp_path / "audit.jsonl") if a["decision"] == "refused"]
     assert len(refusals) == 20 and {a["tool"] for a in refusals} == {SLOW}
 
+
+def test_requests_without_a_session_past_the_grants_limit_are_refused_at_once(
+        tmp_path: Path, everything: Path) -> None:
+    """A 2026-07-28 client over HTTP sends each request without a session, each POST on a
+    connection of its own: its grant stands for the client. 24 slow calls POSTed at once with
+    the limit at 4: 4 reach the server, 20 are refused at once (429, the same error) and
+    audited. Before, every one was forwarded."""
+    (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    (tmp_path / "tokens.json").write_text(json.dumps({ALICE: "alice"}), encoding="utf-8")
+    options = ["--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
+               "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"),
+               "--max-in-progress", "4"]
+    upstream = [sys.executable, str(RECORDING / "tee_stdin.py"), str(tmp_path / "received.bin"), "--",
+                str(everything), "stdio"]
+    with http_gateway(options, upstream, tmp_path / "gateway.log") as listening:
+        gw = HttpGateway(listening, tmp_path)
+        headers = modern_headers(ALICE, "tools/call", SLOW)
+        posts = [_in_thread(lambda i=i: gw.post(headers, modern_call(i, SLOW, {"duration": SECONDS, "steps": 1})))
+                 for i in range(24)]
+        _wait_for(lambda: sum(1 for _, out in posts if "answer" in out) >= 20, SECONDS)
+        refused = [out["answer"] for _, out in posts if "answer" in out]
+        assert len(refused) == 20 and {answer.status for answer in refused} == {429}, refused
+        assert {answer.json()["error"]["message"] for answer in refused} == {
+            "Too Many Requests: this client has 4 requests in progress, the most the gateway takes at once "
+            "(--max-in-progress); send it again once one is answered"}
+        taken = [m for m in gw.received() if m.get("method") == "tools/call" and m["params"]["name"] == SLOW]
+        assert len(taken) == 4  # before: 24
+        for thread, _ in posts:
+            thread.join(SECONDS * 3)
+        assert all(out["answer"].status == 200 for _, out in posts if "result" in out["answer"].events()[0])
+    refusals = [a for a in outcome_lines(tmp_path / "audit.jsonl") if a["decision"] == "refused"]
+    assert len(refusals) == 20 and {a["tool"] for a in refusals} == {SLOW}

@@ -129,7 +129,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=MAX_IN_PROGRESS,
         metavar="N",
-        help="requests one client (a stdio client, an HTTP session) may have in progress at once; "
+        help="requests one client (a stdio client, an HTTP session, a grant's requests without a session) may have "
+        "in progress at once; "
         f"past it a request is refused at once, pings and cancellations always pass, 1 to {MOST_IN_PROGRESS} "
         f"(default: {MAX_IN_PROGRESS})",
     )

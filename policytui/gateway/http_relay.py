@@ -38,7 +38,7 @@ from policytui.decision import Caller
 from policytui.gateway import http_framing, modern, wire
 from policytui.gateway import refused as refused_mod
 from policytui.gateway.http import GRANT_SCOPE_KEY, TOKEN_SCOPE_KEY
-from policytui.gateway.relay import CANCELLED_BY_STOP, StdioRelay
+from policytui.gateway.relay import CANCELLED_BY_STOP, StdioRelay, too_many_in_progress
 from policytui.gateway.upstream_common import refusal_when_down
 from policytui.redaction import RedactedMessage
 
@@ -268,6 +268,10 @@ class HttpRelayApp:
         """How many requests are in progress (calls above all), parked 2026-07-28 calls included."""
         return (sum(len(session._inflight) for session in (*self.sessions.values(), *self._stateless))
                 + len(self.gateway.modern_calls.parked))
+
+    def _stateless_of(self, grant: str) -> int:
+        """The requests of `grant` sent without a session that are in progress."""
+        return sum(1 for relay in self._stateless if relay.caller.grant == grant)
 
     def cancel_calls(self) -> None:
         """Cancel every request still in progress, and refuse every body still arriving (the
@@ -509,6 +513,15 @@ class HttpRelayApp:
                 await _plain(send, 202, b"")  # notifications have no use without a session
                 return
             grant = str(scope.get(GRANT_SCOPE_KEY) or self.gateway.identity.grant)
+            if method not in ("ping", "server/discover") and self._stateless_of(grant) >= self.gateway.max_in_progress:
+                # Without a session, the requests of a grant are one client's: its requests in
+                # progress are bounded as a session's are (`StdioRelay._over_limit`), else many
+                # POSTs on many connections would pile work up on a server slow to answer.
+                too_many = too_many_in_progress(self.gateway.max_in_progress, message["id"])
+                log.debug("refused a client message (%s)", too_many.message)
+                self.gateway.refused(too_many, self._caller(scope), message=message)
+                await _rpc_error(send, 429, too_many.request_id, too_many.code, too_many.message)
+                return
             # A relay of its own for each request: its ids, cancellations and calls in progress
             # are nobody else's. One relay per grant would make every client of the grant share
             # one table of ids in progress, so a request of one client (two agents on one token,

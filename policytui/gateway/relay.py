@@ -286,7 +286,7 @@ def _member_in_another_case(method: str, params: Any) -> tuple[str, str] | None:
 
 def too_many_in_progress(limit: int, request_id: Any) -> wire.Refusal:
     """The refusal of a request read while its client has `limit` requests in progress
-    (`StdioRelay._over_limit`)."""
+    (`StdioRelay._over_limit`; over HTTP without a session, its grant's)."""
     return wire.Refusal(
         INTERNAL_ERROR, f"Too Many Requests: this client has {limit} requests in progress, the most the "
                         "gateway takes at once (--max-in-progress); send it again once one is answered",
