@@ -865,3 +865,29 @@ async def test_enter_in_the_palette_with_a_key_behind_it_runs_the_command_then_t
         await settled(pilot)
         await until(lambda: app.screen is app.main, "the palette closed")
         assert document(app)["tools"] == {"backfill_executions": {"action": "deny"}}
+
+
+@pytest.mark.parametrize("digits", [1_000, 5_000], ids=["a number", "past Python's digit limit"])
+async def test_a_long_number_pasted_as_max_calls_is_refused_in_a_few_lines(
+        tmp_path: Path, digits: int) -> None:
+    """A max calls value pasted by mistake (thousands of digits) is refused in one short
+    sentence that keeps the form's buttons on screen; the sentence quoted the whole value, and
+    5,000 digits filled the dialog with fifty lines of nines."""
+    from test_tui_app import select
+
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("l")
+        await until(lambda: "Apply [ctrl+s]" in screen_text(app), "the limits editor")
+        app.post_message(events.Paste("9" * digits))
+        await settled(pilot)
+        await pilot.press("enter")
+        error = app.screen.query_one(".form-error")
+        await until(lambda: "max calls must be a whole number" in str(error.render()), "the refusal")
+        said = str(error.render())
+        assert len(said) < 200, said
+        assert f"({digits - 40:,} more characters not shown)" in said, said
+        shown = screen_text(app)
+        assert "Apply [ctrl+s]" in shown and "Cancel [esc]" in shown, shown

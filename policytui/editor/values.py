@@ -12,6 +12,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from policytui.policy.model import LIST_OPS, NUMERIC_OPS, Condition, Limit
+from policytui.textsafe import clip
+
+# How much of a refused value a sentence quotes before saying how much more there was.
+_QUOTED_AT_MOST = 40
 
 
 class EditError(Exception):
@@ -33,10 +37,12 @@ def make_limit(counter: str, window: str, max_calls: int | str, scope: str | Non
     try:
         max_value = int(typed)
     except ValueError:
-        raise EditError(calls_range_sentence(repr(typed))) from None
+        # A value pasted by mistake may be thousands of characters: quote its start only, so
+        # the sentence stays a line or two beside the field.
+        raise EditError(calls_range_sentence(clip(repr(typed), _QUOTED_AT_MOST + 2))) from None
     if not 1 <= max_value <= MAX_CALLS:
         # Said here, in the dialog's words: the model's error would read "max: max must ...".
-        raise EditError(calls_range_sentence(typed))
+        raise EditError(calls_range_sentence(clip(typed, _QUOTED_AT_MOST)))
     data: dict[str, Any] = {"counter": counter.strip(), "window": window, "max": max_value}
     if scope and scope != "grant":
         data["scope"] = scope
