@@ -60,6 +60,12 @@ def clip(text: str, limit: int) -> str:
     return text[:limit] + note
 
 
+def quoted_start(text: str, limit: int = 40) -> str:
+    """`text` quoted as Python writes it (`'delete'`), clipped to about `limit` characters: for a
+    sentence refusing a value typed or pasted, which may be thousands of characters long."""
+    return clip(repr(text), limit + 2)
+
+
 def one_line(text: str, limit: int = 200, *, pictures: bool = False) -> str:
     """A single display line: the first non-blank line of `text`, clipped, made visible."""
     head = text.lstrip()[: limit * 2 if limit else None].split("\n", 1)[0].rstrip()

@@ -891,3 +891,37 @@ async def test_a_long_number_pasted_as_max_calls_is_refused_in_a_few_lines(
         assert f"({digits - 40:,} more characters not shown)" in said, said
         shown = screen_text(app)
         assert "Apply [ctrl+s]" in shown and "Cancel [esc]" in shown, shown
+
+
+@pytest.mark.parametrize(("op", "pasted", "why"), [
+    ("gt", "a" * 3_000, "gt needs a number, not 'aaa"),
+    ("regex", "(" * 3_000, "does not compile"),
+], ids=["a number", "a pattern"])
+async def test_a_long_condition_value_pasted_is_refused_in_a_few_lines(
+        tmp_path: Path, op: str, pasted: str, why: str) -> None:
+    """A condition's value pasted by mistake (thousands of characters) is refused quoting its
+    start, the reason still said and the form's buttons on screen; the sentence quoted the
+    whole value, and a pattern's reason came after three thousand brackets."""
+    from test_tui_app import select
+
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await select(pilot, "manage_flow")
+        await pilot.press("c")
+        await until(lambda: "Apply [ctrl+s]" in screen_text(app), "the conditions editor")
+        screen = app.screen
+        screen.query_one("#cond-path").value = "args.namespace"
+        screen.query_one("#cond-op").value = op
+        await pilot.pause()
+        screen.query_one("#cond-value").focus()
+        app.post_message(events.Paste(pasted))
+        await settled(pilot)
+        await pilot.press("enter")
+        error = screen.query_one("#cond-error")
+        await until(lambda: why in str(error.render()), "the refusal")
+        said = str(error.render())
+        assert len(said) < 300, said
+        assert "more characters not shown)" in said, said
+        shown = screen_text(app)
+        assert "Apply [ctrl+s]" in shown and "Cancel [esc]" in shown, shown

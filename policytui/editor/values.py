@@ -12,10 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from policytui.policy.model import LIST_OPS, NUMERIC_OPS, Condition, Limit
-from policytui.textsafe import clip
-
-# How much of a refused value a sentence quotes before saying how much more there was.
-_QUOTED_AT_MOST = 40
+from policytui.textsafe import clip, quoted_start
 
 
 class EditError(Exception):
@@ -39,10 +36,10 @@ def make_limit(counter: str, window: str, max_calls: int | str, scope: str | Non
     except ValueError:
         # A value pasted by mistake may be thousands of characters: quote its start only, so
         # the sentence stays a line or two beside the field.
-        raise EditError(calls_range_sentence(clip(repr(typed), _QUOTED_AT_MOST + 2))) from None
+        raise EditError(calls_range_sentence(quoted_start(typed))) from None
     if not 1 <= max_value <= MAX_CALLS:
         # Said here, in the dialog's words: the model's error would read "max: max must ...".
-        raise EditError(calls_range_sentence(clip(typed, _QUOTED_AT_MOST)))
+        raise EditError(calls_range_sentence(clip(typed, 40)))
     data: dict[str, Any] = {"counter": counter.strip(), "window": window, "max": max_value}
     if scope and scope != "grant":
         data["scope"] = scope
@@ -84,7 +81,7 @@ def parse_condition_value(text: str, op: str, arg_type: str = "") -> Any:
         try:
             number = float(text)
         except ValueError:
-            raise EditError(f"{op} needs a number, not {text!r}") from None
+            raise EditError(f"{op} needs a number, not {quoted_start(text)}") from None
         return int(number) if number.is_integer() and "." not in text else number
     if op == "regex":
         return text

@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from policytui.textsafe import quoted_start
+
 WINDOWS: tuple[str, ...] = ("minute", "hour", "day")
 SCOPES: tuple[str, ...] = ("grant", "session", "global")
 ACTIONS: tuple[str, ...] = ("allow", "deny", "require_approval")
@@ -112,7 +114,8 @@ def value_problem(op: str, value: Any) -> str | None:
             return "op 'regex' needs a pattern string as its value"
         problem = regex_problem(value)
         if problem:
-            return f"regex {value!r} {problem}"
+            # Its start only: a pattern pasted by mistake would push the reason off the screen.
+            return f"regex {quoted_start(value)} {problem}"
     elif op == "contains":
         if isinstance(value, (dict, list)):
             return "op 'contains' needs a single value, not a list or object"
