@@ -559,3 +559,18 @@ def test_a_server_started_through_env_is_named_after_the_command_env_runs(tmp_pa
     decided = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
     calls_decided = [line for line in decided if line["tool"] in ("delete_x", "echo")]
     assert calls_decided and {line["server"] for line in calls_decided} == {"hostile_tools.py"}
+
+
+def test_check_names_a_long_tool_name_not_on_the_server_by_its_start(tmp_path: Path) -> None:
+    """A tool name of thousands of characters (arguments pasted where the name goes) gets a hint
+    of one short line; it quoted the whole name."""
+    assert run("snapshot", "kestra", "--offline", "-o", "tools.json", cwd=tmp_path).returncode == 0
+    (tmp_path / "policy.json").write_text('{"version": "1", "default": "deny"}', encoding="utf-8")
+    pasted = '{"namespace": "' + "n" * 5_000 + '"}'
+    result = run("check", "policy.json", pasted, "--tools", "tools.json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    hint = result.stdout.splitlines()[-1]
+    assert hint.startswith("hint: '{\"namespace\": \"nnn"), hint[:300]
+    assert hint.endswith("more characters not shown) is not on this server (the tools in tools.json); "
+                         "check the name."), hint[:300]
+    assert len(hint) < 200, hint[:300]

@@ -263,3 +263,27 @@ async def test_a_tool_name_the_server_does_not_list_is_named_with_the_one_meant(
         await until(lambda: said in " ".join(screen_text(app).split()), "the answer naming the tool meant",
                     shows=lambda: screen_text(app))
         assert "DENIED" in screen_text(app)
+
+
+async def test_a_long_text_pasted_as_the_tool_name_is_named_by_its_start(tmp_path: Path) -> None:
+    """Arguments pasted into the tool field by mistake (the field above them) are answered with
+    a hint quoting the name's start and how much more there was; the hint quoted the whole
+    name and filled the panel with it."""
+    from textual import events
+
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        tool_box, args_box = app.query_one("#try-tool"), app.query_one("#try-args")
+        await pilot.press("5")
+        await until(lambda: app.focused is tool_box, "the tool field focused after 5")
+        await pilot.press("ctrl+u")
+        app.post_message(events.Paste('{"namespace": "' + "n" * 5_000 + '"}'))
+        await pilot.press("enter")
+        await until(lambda: app.focused is args_box, "the arguments focused")
+        await pilot.press("ctrl+u", "enter")
+        said = "is not on this server (the tools it lists); check the name."
+        await until(lambda: said in " ".join(screen_text(app).split()), "the hint",
+                    shows=lambda: screen_text(app))
+        hint = " ".join(screen_text(app).split()).split("hint: ", 1)[1]
+        assert "more characters not shown)" in hint and len(hint) < 200, hint

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from policytui.cli import UsageError
 from policytui.cli.policy_common import never_traceback, out
 from policytui.policy.rules import pin_setting_on
+from policytui.textsafe import quoted_start
 
 if TYPE_CHECKING:
     from policytui.policy.model import Policy
@@ -188,8 +189,10 @@ def unknown_tool_hint(tool: str, known: set[str] | None, source: str) -> str:
     import difflib
 
     close = difflib.get_close_matches(tool, sorted(known), n=1)
+    # Its start only: a name of thousands of characters is text pasted where the name goes.
+    named = quoted_start(tool)
     if source == "rules":
-        return f"{tool!r} is not a tool this policy names; did you mean {close[0]!r}?" if close else ""
-    hint = (f"{tool!r} is not on this server ({source})" if source
-            else f"{tool!r} is not a tool this policy approves or names")
+        return f"{named} is not a tool this policy names; did you mean {close[0]!r}?" if close else ""
+    hint = (f"{named} is not on this server ({source})" if source
+            else f"{named} is not a tool this policy approves or names")
     return hint + (f"; did you mean {close[0]!r}?" if close else "; check the name.")
