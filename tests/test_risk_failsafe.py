@@ -3650,3 +3650,28 @@ def test_the_tools_command_reads_the_rounds_nouns_alone_and_no_acting_twin(tmp_p
     # Read by their nouns alone.
     assert {spec["name"] for spec, category in found if not spec["acts"]
             and category == "Read"} >= {"grafik_dyzurow", "classement-ventes"}
+
+
+# ----- readers named by a measure of an act, beside twins handed the measure or doing the act ---
+
+_MEASURE_OF_AN_ACT = "45-readers-named-by-a-measure-of-an-act"
+
+
+def test_the_tools_command_calls_no_acting_twin_of_a_measure_of_an_act_read(tmp_path):
+    # As a user meets them: `policytui tools --from FILE --json` on a snapshot of each server of
+    # the forty-fifth round (readers named by a measure of an act: a deploy frequency, an
+    # upload usage, a refund rate, a Russian push-delivery rate; beside twins worded alike that
+    # are handed the measure to set, do the act when it is stale or after a semicolon, pay, or
+    # are named by the noun of the act). No rule was kept from the round (docs/risk.md): it
+    # holds what the classifier does, so that a later rule cannot make a twin read unseen.
+    sizes, found = _each_spec_through_the_tools_command(tmp_path, _MEASURE_OF_AN_ACT)
+    assert sizes == [16, 10]
+    assert [spec["name"] for spec, category in found if spec["acts"] and category == "Read"] == []
+    # A money act said after a semicolon ("a held payout is released") is not yet Financial.
+    assert [spec["name"] for spec, category in found
+            if (category == "Financial") != spec["money"]] == ["payout_status"]
+    # The readers the rules of before already read: a measure after a noun that is also a verb,
+    # and a view of the act's nouns.
+    assert {spec["name"] for spec, category in found if not spec["acts"]
+            and category == "Read"} == {"sync_status", "restart_rate", "refund_rate",
+                                        "payout_summary", "transfer_count"}
