@@ -3627,6 +3627,33 @@ def test_the_tools_command_reads_a_tool_of_nouns_alone_and_not_its_twins(tmp_pat
         "'kontostand' names what is shown")
 
 
+def test_the_tools_command_reads_nouns_alone_whose_arguments_are_typed_by_a_list(tmp_path):
+    # JSON Schema lets a type be a list ("type": ["string", "null"], an optional argument as
+    # many servers write it). As `policytui tools --from` lists them: a tool of nouns alone
+    # whose argument, or an array's items, is a nullable string reads as with a plain string;
+    # one typed by a list of two kinds or by an object is not shown to only pick which, and
+    # stays where its words put it. None of them stops the command.
+    def typed(name, description, argument, kind):
+        tool = _snapshot_tool(name, description, [argument])
+        tool["inputSchema"]["properties"][argument] = {"type": kind}
+        return tool
+
+    listed = [
+        typed("kontostand", "Kontostand des Kontos.", "konto", ["string", "null"]),
+        typed("rota.semanal", "Rota semanal de la guardia.", "semana", "array"),
+    ]
+    listed[1]["inputSchema"]["properties"]["semana"]["items"] = {"type": ["null", "string"]}
+    unsure = [
+        typed("kontostand_spar", "Kontostand des Sparkontos.", "konto", ["string", "integer"]),
+        typed("kontostand_giro", "Kontostand des Girokontos.", "konto", {"const": "x"}),
+    ]
+    rows = _rows_from_the_tools_command(tmp_path, listed + unsure)
+    assert {tool["name"]: rows[tool["name"]]["category"] for tool in listed} == {
+        tool["name"]: "Read" for tool in listed}
+    assert {tool["name"]: rows[tool["name"]]["category"] for tool in unsure} == {
+        tool["name"]: "Other" for tool in unsure}
+
+
 _NOUNS_ALONE = "44-readers-named-and-described-by-nouns-alone"
 
 

@@ -119,6 +119,19 @@ def _acts(word: str) -> bool:
     return noun in _ACT_NOUNS or (noun.endswith(_ACT_ENDINGS) and noun not in _THINGS_SO_ENDED)
 
 
+def _one_type(kind: Any) -> str | None:
+    """The one type a schema's "type" names: "string", or "string" of ["string", "null"] (an
+    argument that may be left empty); None for a list of two kinds, an object or anything else,
+    which may then be handed anything."""
+    if type(kind) is str:
+        return kind
+    if type(kind) is list:
+        named = [each for each in kind if each != "null"]
+        if len(named) == 1 and type(named[0]) is str:
+            return named[0]
+    return None
+
+
 def _only_picks(schema: Any) -> bool:
     """Does every argument of the schema only pick which thing is shown?"""
     if type(schema) is not dict:
@@ -136,13 +149,13 @@ def _only_picks(schema: Any) -> bool:
     for name, prop in props.items():
         if type(name) is not str or type(prop) is not dict:
             return False
-        kind = prop.get("type")
+        kind = _one_type(prop.get("type"))
         if kind == "boolean":
             if not _SHOW_SWITCHES.search(normalize(name)):
                 return False  # `enabled` on a kill switch turns it on
         elif kind == "array":
             items = prop.get("items")
-            if type(items) is not dict or items.get("type") not in _SCALARS:
+            if type(items) is not dict or _one_type(items.get("type")) not in _SCALARS:
                 return False
         elif kind not in _SCALARS:
             return False
