@@ -1132,6 +1132,51 @@ def test_a_request_head_that_never_ends_is_cut_off_in_time(gateway: Gateway) -> 
     assert gateway.check_server_side() == [("list_flows", {"namespace": "meanwhile"}), ("list_flows", {"namespace": "after"})]
 
 
+# A gateway allowed this many file descriptors (soft and hard), as `ulimit -n` sets them.
+FEW_DESCRIPTORS = 256
+# Sets them, then runs policytui as `python -m policytui` does, with the arguments that follow.
+WITH_FEW_DESCRIPTORS = (sys.executable, "-c", (
+    "import resource, runpy; "
+    f"resource.setrlimit(resource.RLIMIT_NOFILE, ({FEW_DESCRIPTORS}, {FEW_DESCRIPTORS})); "
+    "runpy.run_module('policytui', run_name='__main__', alter_sys=True)"))
+
+
+def test_connections_without_a_token_cannot_use_up_the_descriptors(tmp_path: Path) -> None:
+    """Anyone who reaches the port opens more connections than the gateway may have files open
+    and sends nothing on them: a client with a token is answered at once meanwhile (the
+    connections without one past a quarter of the descriptors are closed, the oldest first),
+    its call reaches the server and is audited, and the log holds no failed accept. Before, the
+    gateway could accept nothing until the client time-out let the idle ones go (10 s), the
+    client with a token waiting the whole time, and each failed accept wrote a traceback."""
+    (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    (tmp_path / "tokens.json").write_text(json.dumps({ALICE: "alice", ALICE2: "alice", BOB: "bob"}), encoding="utf-8")
+    options = ["--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
+               "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl")]
+    listening = start_http_gateway(options, flows_behind_tee(tmp_path), tmp_path / "gateway.log",
+                                   command=WITH_FEW_DESCRIPTORS)
+    held: list[socket.socket] = []
+    try:
+        gateway = Gateway(listening, tmp_path)
+        session = gateway.initialize(gateway.alice)
+        held = [socket.create_connection((gateway.host, gateway.port)) for _ in range(FEW_DESCRIPTORS + 50)]
+        started = time.monotonic()
+        answer = gateway.post(legacy_headers(gateway.alice, session), call(1, "list_flows", {"namespace": "flooded"},
+                                                                           modern=False))
+        waited = time.monotonic() - started
+        assert answer.status == 200 and answer.events()[-1]["result"]["isError"] is False, answer
+        assert waited < 3, f"a client with a token waited {waited:.1f} s behind connections without one"
+        # The connections without a token opened first were closed, unanswered.
+        held[0].settimeout(5)
+        assert held[0].recv(1024) == b""
+        assert gateway.check_server_side() == [("list_flows", {"namespace": "flooded"})]
+        log = (tmp_path / "gateway.log").read_text(encoding="utf-8")
+        assert "Too many open files" not in log and "out of system resource" not in log, log[-2000:]
+    finally:
+        for sock in held:
+            sock.close()
+        stop(listening.process)
+
+
 FLOODING_SERVER = r'''
 import json, sys
 def out(message):

@@ -25,6 +25,13 @@ log = logging.getLogger("policytui.gateway")
 # good, before any token is checked. `gateway --client-timeout` sets another time.
 HEAD_SECONDS = 10.0
 
+# The most connections that may wait, at once, to show a known token: a quarter of the file
+# descriptors the process may open, at most this many (see `unproven_limit`).
+MAX_UNPROVEN = 256
+# The key of a request's ASGI `state` holding its connection's `proven()`: `TokenGate` calls it
+# once the request shows a known token, and the connection no longer counts against the limit.
+PROVEN_KEY = "policytui.proven"
+
 GRANT_SCOPE_KEY = "policytui.grant"
 # Which token a request came with (its SHA-256, never the token): a session is bound to it.
 TOKEN_SCOPE_KEY = "policytui.token"
@@ -149,6 +156,9 @@ class TokenGate:
             )
             await send({"type": "http.response.body", "body": body})
             return
+        proven = scope.get("state", {}).get(PROVEN_KEY)
+        if proven is not None:
+            proven()
         scope = dict(scope)
         scope[GRANT_SCOPE_KEY] = grant
         if self.required:
@@ -233,7 +243,26 @@ async def _refuse(send: Any, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def head_timeout_protocol(seconds: float = HEAD_SECONDS) -> type:
+def unproven_limit() -> int:
+    """How many connections may wait at once to show a known token: a quarter of the file
+    descriptors this process may open (its soft limit raised to 4096 first, where the hard
+    limit allows), at least 8 and at most MAX_UNPROVEN. The rest stay for the clients that
+    have shown one, the server's connection, the state store and the files written."""
+    import contextlib
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 4096 if hard == resource.RLIM_INFINITY else min(hard, 4096)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+    if soft == resource.RLIM_INFINITY:
+        return MAX_UNPROVEN
+    return max(8, min(MAX_UNPROVEN, soft // 4))
+
+
+def head_timeout_protocol(seconds: float = HEAD_SECONDS, unproven: int = MAX_UNPROVEN) -> type:
     """uvicorn's HTTP/1.1 protocol, closing a connection whose request head (the request line
     and the headers) has not all arrived `seconds` after the connection opened, or after
     the previous answer on it ended. uvicorn itself waits for a head for ever: its keep-alive
@@ -245,7 +274,15 @@ def head_timeout_protocol(seconds: float = HEAD_SECONDS) -> type:
     (`policytui.gateway.http_framing`): a request head with folded lines, bare LF line ends,
     a Content-Length that is not one plain number or a Transfer-Encoding in HTTP/1.0, a chunk
     size line with an extension or a size that is not plain, and trailer fields after a chunked
-    body, each noted in the request's ASGI `state` (HEAD_KEY, BODY_KEY)."""
+    body, each noted in the request's ASGI `state` (HEAD_KEY, BODY_KEY).
+
+    At most `unproven` connections at once may be open without having shown a known token
+    (`TokenGate` calls the connection's `proven()` through the request's `state`): past that,
+    the one open longest is closed. Anyone who reaches the port can open connections, each a
+    file descriptor for the time-out's length; once they run out, the gateway can accept no
+    connection at all, a client with a token waited the whole time-out, and each refused
+    accept wrote a traceback to the log. A client with a token shows it in its first request,
+    sent at once."""
     import asyncio
 
     import h11
@@ -295,18 +332,27 @@ def head_timeout_protocol(seconds: float = HEAD_SECONDS) -> type:
             # After a chunk's data h11 first drops its CRLF (`_bytes_to_discard`), then reads the line.
             return chunk_line_problem(self._receive_buffer._data, len(reader._bytes_to_discard))
 
+    # The connections not yet proven, oldest first (a dict keeps the order they came in).
+    waiting: dict[HeadTimeoutProtocol, None] = {}
+
     class HeadTimeoutProtocol(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._shared_state = self.app_state
+            # Each request's `state` is a copy of `app_state` (uvicorn's lifespan state) with
+            # this connection's `proven` in it.
+            self._shared_state = {**self.app_state, PROVEN_KEY: self.proven}
+            self.app_state = self._shared_state
             self.conn = FramingNotedConnection(self, self.config.h11_max_incomplete_event_size)
 
         def note_head(self, problem: str | None) -> None:
             # uvicorn builds the request's scope, its `state` a copy of `app_state`, as soon as
             # h11 hands it the request: the problem goes into that copy, this request's alone.
             self.app_state = {**self._shared_state, HEAD_KEY: problem} if problem else self._shared_state
+
+        def proven(self) -> None:
+            waiting.pop(self, None)
 
         def note_body(self, problem: str) -> None:
             # Chunk lines and trailer fields come after the head, when the request runs: its
@@ -318,8 +364,15 @@ def head_timeout_protocol(seconds: float = HEAD_SECONDS) -> type:
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm_head_timer()
+            waiting[self] = None
+            if len(waiting) > unproven:
+                oldest = next(iter(waiting))
+                waiting.pop(oldest)
+                log.debug("closed an HTTP connection: %d connections at once without a known token", unproven + 1)
+                oldest.transport.abort()
 
         def connection_lost(self, exc: Exception | None) -> None:
+            waiting.pop(self, None)
             self._disarm_head_timer()
             super().connection_lost(exc)
 

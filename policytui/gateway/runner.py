@@ -613,7 +613,12 @@ async def _serve_http(
 ) -> None:
     import uvicorn
 
-    from policytui.gateway.http import HostOriginGuard, TokenGate, head_timeout_protocol
+    from policytui.gateway.http import (
+        HostOriginGuard,
+        TokenGate,
+        head_timeout_protocol,
+        unproven_limit,
+    )
     from policytui.gateway.http_relay import HttpRelayApp
 
     assert config.listen is not None
@@ -623,10 +628,16 @@ async def _serve_http(
     gate = HostOriginGuard(TokenGate(app, config.tokens, default_grant=config.grant), host,
                            tokens=config.tokens is not None)
     grace = max(0.0, config.stop_grace)
+    unproven = unproven_limit()
     uv_config = uvicorn.Config(
         gate, host=host, port=port, log_level="warning", access_log=False, lifespan="on", log_config=None,
-        # A request head that never ends does not hold a connection.
-        http=head_timeout_protocol(config.client_timeout),
+        # A request head that never ends does not hold a connection, nor do connections
+        # without a token use up the file descriptors...
+        http=head_timeout_protocol(config.client_timeout, unproven),
+        # ...even when they come all at once: asyncio accepts up to `backlog` connections in a
+        # row before any of them is seen (uvicorn's 2048 would take every descriptor of a
+        # process allowed 1024), so it takes no more than the limit before the oldest are closed.
+        backlog=unproven,
         # Once stopped, uvicorn waits for open connections: the grace, when `stopping` cancels
         # what is left, then this much more before it cancels whatever still holds one.
         timeout_graceful_shutdown=math.ceil(grace + STOP_BACKSTOP_SECONDS),
