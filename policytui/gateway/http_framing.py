@@ -3,14 +3,15 @@
 The gateway's HTTP server reads requests with h11, which is lenient where RFC 9112 lets a
 recipient be: it unfolds a header line continued on the next (obs-fold), takes a bare LF for a
 line end, reads a Content-Length written `007`, given twice alike or as a list `7, 7`, and reads
-trailer fields after a chunked body, takes anything after a `;` on a chunk's size line for a
+trailer fields after a chunked body, reads and drops a body sent with a GET or DELETE, takes anything after a `;` on a chunk's size line for a
 chunk extension (bare CR, NUL, an unclosed quote), sizes of up to 20 hex digits with spaces
 after them, and a chunked body in an HTTP/1.0 request (which has no Transfer-Encoding). A proxy
 or router in front may read each of these otherwise: the folded line as a header of its own
 (`Transfer-Encoding: chunked`), the LF as part of a line, the length as octal or as no length,
 it may never see a trailer, or merge it into the headers, end a chunk's line inside an
 extension or read its quoted text across lines, cut a size at 64 bits (`10000000000000005` is
-5) or at 16 digits, and read an HTTP/1.0 body as having no length. Where the two disagree on where a body ends, the rest of the connection is
+5) or at 16 digits, read an HTTP/1.0 body as having no length, and forward a GET or DELETE
+without its body, or read that body as a request of its own. Where the two disagree on where a body ends, the rest of the connection is
 a request of its own to one of them (request smuggling); where they disagree on a header, the
 router acts on another request than the gateway decides.
 
@@ -47,6 +48,8 @@ CHUNK_EXTENSION = ("Bad Request: a chunk of the body carries a chunk extension (
                    "front may read otherwise (send chunks without extensions)")
 CHUNK_SIZE_NOT_PLAIN = ("Bad Request: a chunk size is not 1 to 16 hex digits alone (more digits, or spaces after "
                         "them), which a proxy in front may read as another size")
+BODY_NOT_POST = ("Bad Request: a request other than POST carries a body, which MCP never sends and a proxy "
+                 "in front may read as a request of its own (send GET and DELETE without one)")
 CHUNKED_HTTP_1_0 = ("Bad Request: an HTTP/1.0 request carries a Transfer-Encoding, which HTTP/1.0 does not have, "
                     "so a proxy in front may read its body otherwise (send HTTP/1.1)")
 
@@ -80,6 +83,13 @@ def head_problem(received: bytes) -> str | None:
         return LENGTH_TWICE
     if lengths and not _PLAIN_LENGTH.fullmatch(lengths[0].strip(b" \t")):
         return LENGTH_NOT_PLAIN
+    # A GET or DELETE has no message (RFC 9110 9.3.1: content there has no meaning, and a proxy
+    # may ignore its length): a proxy that forwards it without the body, or reads the body as the
+    # next request, and the gateway that reads the body and drops it, part ways there.
+    if not request_line.startswith(b"POST ") and any(
+            name.lower() == b"transfer-encoding" or (name.lower() == b"content-length" and value.strip(b" \t") != b"0")
+            for name, _, value in (line.partition(b":") for line in lines)):
+        return BODY_NOT_POST
     # RFC 9112 6.1: a Transfer-Encoding in an HTTP/1.0 message is faulty framing; h11 reads the
     # body as chunked, a proxy that keeps to HTTP/1.0 reads it as the rest of the connection or
     # as none (the chunks then a request of their own).
