@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from policytui.descriptors import MAX_UNPROVEN
 from policytui.output_file import os_reason
 
 log = logging.getLogger("policytui.gateway")
@@ -25,9 +26,6 @@ log = logging.getLogger("policytui.gateway")
 # good, before any token is checked. `gateway --client-timeout` sets another time.
 HEAD_SECONDS = 10.0
 
-# The most connections that may wait, at once, to show a known token: a quarter of the file
-# descriptors the process may open, at most this many (see `unproven_limit`).
-MAX_UNPROVEN = 256
 # The key of a request's ASGI `state` holding its connection's `proven()`: `TokenGate` calls it
 # once the request shows a known token, and the connection no longer counts against the limit.
 PROVEN_KEY = "policytui.proven"
@@ -241,25 +239,6 @@ async def _refuse(send: Any, status: int, message: str) -> None:
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
-
-
-def unproven_limit() -> int:
-    """How many connections may wait at once to show a known token: a quarter of the file
-    descriptors this process may open (its soft limit raised to 4096 first, where the hard
-    limit allows), at least 8 and at most MAX_UNPROVEN. The rest stay for the clients that
-    have shown one, the server's connection, the state store and the files written."""
-    import contextlib
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 4096 if hard == resource.RLIM_INFINITY else min(hard, 4096)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-            soft = wanted
-    if soft == resource.RLIM_INFINITY:
-        return MAX_UNPROVEN
-    return max(8, min(MAX_UNPROVEN, soft // 4))
 
 
 def head_timeout_protocol(seconds: float = HEAD_SECONDS, unproven: int = MAX_UNPROVEN) -> type:

@@ -22,6 +22,7 @@ from typing import Any
 import anyio
 import anyio.abc
 
+from policytui.descriptors import unproven_limit
 from policytui.gateway.approvals import ApprovalQueue
 from policytui.gateway.approver import Approver
 from policytui.gateway.audit import AuditLog
@@ -617,7 +618,6 @@ async def _serve_http(
         HostOriginGuard,
         TokenGate,
         head_timeout_protocol,
-        unproven_limit,
     )
     from policytui.gateway.http_relay import HttpRelayApp
 

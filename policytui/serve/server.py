@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import re
-import resource
 import secrets
 import shlex
 import signal
@@ -34,6 +33,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
+from policytui.descriptors import unproven_limit
 from policytui.editor.page_meta import (
     INPUT_COUNTED_META,
     INPUT_MARK_META,
@@ -379,20 +379,6 @@ class _Counted(asyncio.Protocol):
         self.handler.resume_writing()
 
 
-def _unproven_limit() -> int:
-    """How many connections may wait to show the token: a quarter of the descriptors this
-    process may open (raised to 4096 where the hard limit allows), at most 256."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 4096 if hard == resource.RLIM_INFINITY else min(hard, 4096)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-            soft = wanted
-    if soft == resource.RLIM_INFINITY:
-        return 256
-    return max(8, min(256, soft // 4))
-
-
 def _finish(loop: asyncio.AbstractEventLoop, signals: StopSignals) -> None:
     """What run_app does once its server has stopped: end what is left, close the loop (and
     take its signals back)."""
@@ -487,7 +473,7 @@ class EditorServer(Server):
         self.host_names = tuple(host_names)
         # Added to serve's own environment for each editor process, and for nothing else.
         self.editor_environment = dict(editor_environment or {})
-        self.unproven = UnprovenConnections(_unproven_limit())
+        self.unproven = UnprovenConnections(unproven_limit())
         self._stop = asyncio.Event()
         # The signal that stopped serving (SIGINT: exit code 130, as every command), or None.
         self.stopped_by: int | None = None
