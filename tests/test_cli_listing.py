@@ -103,7 +103,7 @@ def test_a_server_dying_on_the_second_page_is_reported_as_dying_while_paging(tmp
     )
     assert result.returncode == 1
     assert one_sentence(result, "tools").endswith(
-        "exited with code 4 while paging through tools/list (after 1 page(s), 7 tools)."
+        "exited with code 4 while paging through tools/list (after 1 page, 7 tools)."
     )
     assert "before answering" not in result.stderr
     assert_all_gone(pids_in(pidfile))

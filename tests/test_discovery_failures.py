@@ -243,6 +243,6 @@ async def test_a_server_dying_while_paging_is_named_so_on_a_live_connection(tmp_
             pass
     assert str(info.value) == (
         "Server 'paginating.py' exited with code 4 while paging through tools/list "
-        "(after 2 page(s), 14 tools)."
+        "(after 2 pages, 14 tools)."
     )
     assert_all_gone(pids_in(tmp_path / "pids"))

@@ -89,7 +89,8 @@ class Diagnostics:
         """The sentence for a server that went away before finishing `stage`."""
         when = f"before answering {stage}"
         if self.stage == "tools/list" and self.pages:
-            when = f"while paging through tools/list (after {self.pages} page(s), {self.tools_listed} tools)"
+            when = (f"while paging through tools/list (after {counted(self.pages, 'page')}, "
+                    f"{counted(self.tools_listed, 'tool')})")
         if self.spec.transport != "stdio":
             return f"{self.spec.safe_url()} closed the connection {when}."
         code = self.returncode
@@ -138,3 +139,8 @@ class Diagnostics:
     def close(self) -> None:
         if self.stderr_file is not None:
             self.stderr_file.close()
+
+
+def counted(number: int, noun: str) -> str:
+    """`number` with `noun`, plural unless it is one: "1 page", "2 pages", "0 tools"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
