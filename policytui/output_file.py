@@ -117,20 +117,27 @@ def missing_folder_reason(path: str | os.PathLike[str]) -> str | None:
     return "its folder does not exist" if not folder.exists() else f"{folder} is not a folder"
 
 
-def read_only_reason(path: str | os.PathLike[str]) -> str | None:
+# What a user who may not make a file writable can do instead, in a write's failure: the
+# commands' `-o` and the editor's `--policy` both take a path of the user's own.
+ELSEWHERE = "write to another path"
+
+
+def read_only_reason(path: str | os.PathLike[str], *, elsewhere: str = ELSEWHERE) -> str | None:
     """Why the existing file at `path` (through any symlink) may not be replaced, or None.
 
     Replacing a file takes only a writable folder, so a file its owner made read-only (0444)
     would otherwise be swapped for a new one. Its permission bits are read as well as this
     user's access to it: root may write anything, yet a file nobody may write is one the user
-    means to keep.
+    means to keep. The advice fits who the user is: its owner (or root) may chmod it; anyone
+    else may not, and is told whose it is and `elsewhere`, what to do instead.
     """
     import stat
 
     try:
-        mode = os.stat(path).st_mode
+        st = os.stat(path)
     except OSError:  # not there (or not reachable): nothing to keep
         return None
+    mode = st.st_mode
     if not stat.S_ISREG(mode):
         return None
     writable = os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
@@ -138,9 +145,47 @@ def read_only_reason(path: str | os.PathLike[str]) -> str | None:
         return None
     if _on_read_only_file_system(path):
         return "it is on a read-only file system"  # no chmod can help there
-    if mode & 0o222:
-        return "permission denied"  # someone else's file, writable by them
+    user = os.geteuid()
+    if user != 0 and st.st_uid != user:  # only its owner (or root) may chmod it
+        owner = user_name(st.st_uid)
+        return f"it belongs to another user, {owner} ({elsewhere}, or ask {owner} to make it writable)"
+    if mode & (0o222 if user == 0 else 0o200):
+        return "permission denied"  # writable by its bits, yet refused (immutable, an ACL)
     return f"it is read-only (make it writable with chmod u+w {os.fspath(path)} to replace it)"
+
+
+def folder_unwritable_reason(path: str | os.PathLike[str], *, elsewhere: str = ELSEWHERE) -> str | None:
+    """Why a policy at `path` (through any symlink) cannot be saved because of its folder, or
+    None. A save never writes into the file: it writes a new file beside it (and keeps the old
+    one as a `.bak` there) and renames it into place, so the folder must take new files even
+    when the file itself is writable."""
+    from pathlib import Path
+
+    folder = Path(os.path.realpath(path)).parent
+    if not folder.is_dir() or is_stream(path):  # a missing folder, a device: said when written
+        return None
+    if os.access(folder, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        return None
+    if _on_read_only_file_system(folder):
+        return "its folder is on a read-only file system"
+    return (f"you may not create files in its folder {folder}, and saving needs a new file "
+            f"beside it ({elsewhere})")
+
+
+def save_blocked_reason(path: str | os.PathLike[str], *, elsewhere: str = ELSEWHERE) -> str | None:
+    """Why a policy at `path` cannot be saved where it is, known before anything is written:
+    the file (read-only, another user's, a read-only file system) or its folder; else None."""
+    return read_only_reason(path, elsewhere=elsewhere) or folder_unwritable_reason(path, elsewhere=elsewhere)
+
+
+def user_name(uid: int) -> str:
+    """The login name of `uid`, or "user 1001" when the system does not know it."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, OverflowError):
+        return f"user {uid}"
 
 
 def planted_link_reason(path: str | os.PathLike[str]) -> str | None:

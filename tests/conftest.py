@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -272,3 +274,14 @@ def _no_state_store_left_open() -> Iterator[None]:
     if left:
         files = ", ".join(sorted({str(thread.path) for thread in left}))
         pytest.fail(f"the test left {len(left)} SQLite state store(s) open (never closed): {files}", pytrace=False)
+
+
+@pytest.fixture
+def shared() -> Iterator[Path]:
+    """A folder every user may write to, as a team's shared folder is."""
+    folder = Path(tempfile.mkdtemp(prefix="policytui-shared-", dir="/tmp"))
+    folder.chmod(0o777)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -9,12 +9,14 @@ sentence, never a traceback.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from test_serve_shared import AS_NOBODY, NOBODY
 
 POLICYTUI = Path(sys.executable).parent / "policytui"
 TIMEOUT = 60
@@ -91,6 +93,59 @@ def test_init_force_refuses_to_replace_a_read_only_policy(tmp_path: Path) -> Non
     assert result.returncode == 1, text
     assert text == f"policytui init: cannot write {policy}: it is read-only (make it writable with chmod u+w {policy} to replace it)."
     assert snapshot_of(tmp_path) == before
+
+
+# A file or folder of another user's, written by a user who is not its owner ------------------
+
+needs_another_user = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                                        reason="running policytui as another user needs root and setpriv")
+
+
+def run_as_nobody(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The installed command run as `nobody`, who owns none of root's files."""
+    return subprocess.run([*AS_NOBODY, str(POLICYTUI), *map(str, args)],
+                          capture_output=True, text=True, timeout=TIMEOUT, cwd=cwd)
+
+
+@needs_another_user
+def test_a_policy_of_another_user_is_refused_with_advice_its_writer_can_follow(shared: Path) -> None:
+    """nobody may not chmod root's file: told whose it is and what to do instead, not to
+    chmod it; nobody's own read-only file still gets the chmod, which nobody may run."""
+    tools = shared / "tools.json"
+    tools.write_text(TOOLS, encoding="utf-8")
+    roots = shared / "policy.json"
+    roots.write_text(POLICY, encoding="utf-8")  # 0644: writable by root alone
+    own = shared / "mine.json"
+    own.write_text(UNFORMATTED, encoding="utf-8")
+    os.chown(own, NOBODY, NOBODY)
+    own.chmod(0o444)
+    before = snapshot_of(shared)
+    result = run_as_nobody("init", "--from", tools, "-o", roots, "--force", "-q", cwd=shared)
+    assert result.returncode == 1, one_sentence(result)
+    assert one_sentence(result) == (f"policytui init: cannot write {roots}: it belongs to another user, root "
+                                    "(write to another path, or ask root to make it writable).")
+    result = run_as_nobody("fmt", own, cwd=shared)
+    assert result.returncode == 1, one_sentence(result)
+    assert one_sentence(result) == (f"{own}: error: cannot write {own}: it is read-only (make it writable "
+                                    f"with chmod u+w {own} to replace it)")
+    assert snapshot_of(shared) == before
+
+
+@needs_another_user
+def test_a_policy_in_a_folder_its_writer_may_not_write_is_refused_for_its_folder(shared: Path) -> None:
+    """nobody's own policy, writable, in root's folder (0755): a save writes a new file beside
+    it, so the folder is named; before, fmt said its .bak could not be kept."""
+    folder = shared / "locked"
+    folder.mkdir()
+    policy = folder / "policy.json"
+    policy.write_text(UNFORMATTED, encoding="utf-8")
+    os.chown(policy, NOBODY, NOBODY)
+    before = snapshot_of(folder)
+    result = run_as_nobody("fmt", policy, cwd=shared)
+    assert result.returncode == 1, one_sentence(result)
+    assert one_sentence(result) == (f"{policy}: error: cannot write {policy}: you may not create files in its "
+                                    f"folder {folder}, and saving needs a new file beside it (write to another path)")
+    assert snapshot_of(folder) == before
 
 
 # A symlink that leads to nothing yet ---------------------------------------------------------

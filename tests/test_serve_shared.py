@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,22 +16,13 @@ from test_tui_person_tmux import KESTRA, KESTRA_TOOLS, policytui
 
 WARNING = "is open in another policytui editor"
 NOBODY = 65534
+# A command run as `nobody`, with no groups: what a user other than the file's owner sees.
+AS_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
 
 
 def serve(policy: Path, home: Path, prefix: list[str] | None = None) -> Served:
     return Served(["kestra", "--offline", "--policy", str(policy), "--no-open"],
                   cwd=policy.parent, env={"HOME": str(home)}, prefix=prefix)
-
-
-@pytest.fixture
-def shared() -> Iterator[Path]:
-    """A folder every user may write to, as a team's shared folder is."""
-    folder = Path(tempfile.mkdtemp(prefix="policytui-shared-", dir="/tmp"))
-    folder.chmod(0o777)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
@@ -43,8 +32,7 @@ def test_serve_warns_when_another_users_serve_has_the_policy_open(shared: Path) 
     home = shared / "home-nobody"
     home.mkdir(mode=0o777)
     home.chmod(0o777)
-    other = serve(policy, home, prefix=["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
-                                        "--clear-groups", "--"])
+    other = serve(policy, home, prefix=AS_NOBODY)
     try:
         assert WARNING not in "".join(other.stderr), "".join(other.stderr)
         mine = serve(policy, shared)

@@ -1,16 +1,19 @@
 """The editor's save, attacked through its files: the installed `policytui connect` runs in
-tmux on a policy that is read-only, or in a process whose files may not grow (`ulimit -f`, a
-full disk for one process), and ctrl+s is pressed. The save is refused in one sentence, and
-the policy, its `.bak` and its folder are left exactly as they were.
+tmux on a policy that is read-only, another user's or in a folder it may not write (run as
+`nobody` through setpriv), or in a process whose files may not grow (`ulimit -f`, a full disk
+for one process), and ctrl+s is pressed. The save is refused in one sentence, and the policy,
+its `.bak` and its folder are left exactly as they were.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 from pathlib import Path
 
 import pytest
+from test_serve_shared import AS_NOBODY, NOBODY
 from test_tui_e2e_tmux import Terminal, table_row
 from test_tui_person_tmux import KESTRA, KESTRA_TOOLS, policytui
 
@@ -25,11 +28,33 @@ def files_in(folder: Path) -> dict[str, tuple[bytes, int]]:
             for entry in sorted(folder.iterdir())}
 
 
-def edit_and_save(terminal: Terminal, policy: Path, *, prefix: list[str] | None = None) -> str:
-    """Open the editor on `policy`, deny the first tool, press ctrl+s; the screen once the
-    save has answered."""
+def notice(screen: str) -> str:
+    """The notices at the right edge beside the panels, as one line: the text after each
+    line's "▌" border."""
+    return " ".join(line.rsplit("▌", 1)[1].strip() for line in screen.splitlines() if "▌" in line)
+
+
+def open_editor(terminal: Terminal, policy: Path, *, prefix: list[str] | None = None,
+                env: dict[str, str] | None = None) -> None:
     terminal.start([*(prefix or []), *policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
-                   cwd=policy.parent, size=(160, 40))
+                   cwd=policy.parent, env=env, size=(160, 40))
+
+
+def as_nobody(home: Path) -> dict[str, str]:
+    """The environment of an editor run as `nobody` (`AS_NOBODY`): a home it may write."""
+    home.mkdir(mode=0o777)
+    home.chmod(0o777)
+    return {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local" / "share"), "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_STATE_HOME": str(home / ".local" / "state")}
+
+
+def edit_and_save(terminal: Terminal, policy: Path, *, prefix: list[str] | None = None,
+                  env: dict[str, str] | None = None, started: bool = False) -> str:
+    """Open the editor on `policy` (unless `started`), deny the first tool, press ctrl+s; the
+    screen once the save has answered."""
+    if not started:
+        open_editor(terminal, policy, prefix=prefix, env=env)
     terminal.wait("the saved policy in the table",
                   lambda s: f"{KESTRA_TOOLS} tools" in s and "✓ valid" in s.splitlines()[0], timeout=30)
     terminal.keys("d")
@@ -49,6 +74,43 @@ def test_saving_a_read_only_policy_is_refused_and_leaves_it(terminal: Terminal, 
     flat = " ".join(" ".join(line.strip(" ▊▎▌│").split()) for line in screen.splitlines())
     assert "it is read-only" in flat, screen
     assert "unsaved" in screen.splitlines()[0]  # the edit is still there to save elsewhere
+    assert files_in(folder) == before  # no .bak, no temporary file, the policy as it was
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="running the editor as another user needs root and setpriv")
+@pytest.mark.parametrize("case", ["another user's file", "a folder it may not write"])
+def test_a_policy_another_user_may_not_save_is_said_at_open_and_its_save_keeps_the_edits(
+        terminal: Terminal, shared: Path, case: str) -> None:
+    """Run as `nobody`: root's policy (0644) in a folder anyone may write, which no chmod of
+    nobody's can make writable, is said to be root's with what nobody can do instead; nobody's
+    own writable policy in root's folder (0755) is said at open to need a new file beside it,
+    where before the first save failed on its `.bak` once the edits were made. The save is then
+    refused, keeps the edits and leaves the folder as it was."""
+    env = as_nobody(shared / "home")
+    folder = shared / "work"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    policy = folder / "policy.json"
+    policy.write_text(SAVED, encoding="utf-8")
+    if case == "another user's file":
+        why = ("it belongs to another user, root (open a copy of your own with --policy, or ask root "
+               "to make it writable)")
+    else:
+        os.chown(policy, NOBODY, NOBODY)
+        folder.chmod(0o755)
+        why = "you may not create files in its folder"
+    open_editor(terminal, policy, prefix=AS_NOBODY, env=env)
+    screen = terminal.wait("the notice that the policy cannot be saved",
+                           lambda s: "unsaved until it can be" in notice(s), timeout=30)
+    assert f"policy.json cannot be saved: {why}" in notice(screen), screen
+    if case == "a folder it may not write":
+        assert "and saving needs a new file beside it (open a copy of your own with --policy)" in notice(screen)
+    assert "unsaved" not in screen.splitlines()[0]  # nothing was edited
+    before = files_in(folder)
+    screen = edit_and_save(terminal, policy, started=True)
+    assert "keeping the previous version" not in notice(screen), screen
+    assert "unsaved" in screen.splitlines()[0]  # the edit is still there
     assert files_in(folder) == before  # no .bak, no temporary file, the policy as it was
 
 
@@ -75,13 +137,8 @@ def test_a_read_only_policy_is_said_when_the_editor_opens_it(terminal: Terminal,
     policy = folder / "policy.json"
     policy.write_text(SAVED, encoding="utf-8")
     policy.chmod(0o444)
-    terminal.start([*policytui(), "connect", "--from", str(KESTRA), "--policy", str(policy)],
-                   cwd=folder, size=(160, 40))
-    # The notice, at the right edge beside the panels: the text after its "▌" border. It is
-    # waited for whole: a screen read as the notice was being drawn held only its first lines.
-    def notice(screen: str) -> str:
-        return " ".join(line.rsplit("▌", 1)[1].strip() for line in screen.splitlines() if "▌" in line)
-
+    open_editor(terminal, policy)
+    # The notice is waited for whole: a screen read as it was being drawn held only its first lines.
     screen = terminal.wait("the warning that the policy cannot be saved",
                            lambda s: "chmod u+w" in notice(s), timeout=30)
     assert "policy.json cannot be saved: it is read-only (make it writable with chmod u+w" in notice(screen), screen

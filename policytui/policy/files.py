@@ -27,7 +27,7 @@ from policytui.output_file import (
     open_descriptor,
     os_reason,
     planted_link_reason,
-    read_only_reason,
+    save_blocked_reason,
     write_failure,
 )
 from policytui.policy.validate import Problem, Report, validate_text
@@ -297,9 +297,11 @@ def save_document(
         pass
     except OSError as exc:
         raise PolicyFileError(write_failure(shown, _why(exc))) from None
-    read_only = read_only_reason(path) if old_mode is not None else None
-    if read_only is not None:
-        raise PolicyFileError(write_failure(shown, read_only))
+    # Said before the old file is staged as `.bak`: a folder that takes no new file failed
+    # there, as if the backup were at fault.
+    blocked = save_blocked_reason(path)
+    if blocked is not None:
+        raise PolicyFileError(write_failure(shown, blocked))
 
     if expected_stamp is not None:
         now = current_stamp(target)

@@ -31,6 +31,8 @@ from policytui.tui.notices import corner_text_width
 # messages, so the edits stand as the last one left them.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 KEPT_NOTICE_SECONDS = 20
+# What a user who may not make the policy writable can do instead, said when it is opened.
+OPEN_A_COPY = "open a copy of your own with --policy"
 # The palette's command that loads the newest recovery file (`load_kept_version`).
 LOAD_KEPT = "Load kept changes"
 # The status of an editor ended from outside whose unsaved changes no folder would take.
@@ -209,11 +211,13 @@ class KeepUnsaved(EditorBase):
     @work(group="read-only", exit_on_error=False)
     async def mention_read_only(self) -> None:
         """Once the policy is read: say at once that it cannot be saved where it is (a file
-        made read-only, a read-only file system), before any edit is made for nothing."""
-        from policytui.output_file import read_only_reason
+        made read-only, another user's, a read-only file system, a folder that takes no new
+        file), before any edit is made for nothing."""
+        from policytui.output_file import save_blocked_reason
 
         path = self.policy_path
-        why = await in_daemon_thread(lambda: read_only_reason(path), "policytui-read-only")
+        why = await in_daemon_thread(lambda: save_blocked_reason(path, elsewhere=OPEN_A_COPY),
+                                     "policytui-read-only")
         if why is None or not self._alive:
             return
         self.notify(
