@@ -28,6 +28,11 @@ def files_in(folder: Path) -> dict[str, tuple[bytes, int]]:
             for entry in sorted(folder.iterdir())}
 
 
+# What a failed save says beyond why the policy cannot be written: the edits and where they go.
+KEPT_HERE = ("Your edits are kept here, unsaved: ctrl+s saves them once it can be, and y copies "
+             "the policy JSON to paste into a file of your own.")
+
+
 def notice(screen: str) -> str:
     """The notices at the right edge beside the panels, as one line: the text after each
     line's "▌" border."""
@@ -64,17 +69,41 @@ def edit_and_save(terminal: Terminal, policy: Path, *, prefix: list[str] | None 
 
 
 def test_saving_a_read_only_policy_is_refused_and_leaves_it(terminal: Terminal, tmp_path: Path) -> None:
+    """The save's notice says what the one at open did not: nothing was written, the edits
+    are still here, and where they can go; not the reason again, word for word."""
     folder = tmp_path / "work"
     folder.mkdir()
     policy = folder / "policy.json"
     policy.write_text(SAVED, encoding="utf-8")
     policy.chmod(0o444)
     before = files_in(folder)
-    screen = edit_and_save(terminal, policy)
-    flat = " ".join(" ".join(line.strip(" ▊▎▌│").split()) for line in screen.splitlines())
-    assert "it is read-only" in flat, screen
+    edit_and_save(terminal, policy)
+    said = f"Not saved: policy.json cannot be written, as said when it was opened. {KEPT_HERE}"
+    screen = terminal.wait("the save's notice whole", lambda s: said in notice(s))
+    assert notice(screen).count("chmod u+w") == 1, screen  # the notice at open, not again
     assert "unsaved" in screen.splitlines()[0]  # the edit is still there to save elsewhere
     assert files_in(folder) == before  # no .bak, no temporary file, the policy as it was
+
+
+def test_a_policy_made_read_only_after_it_was_opened_is_refused_with_the_reason(
+        terminal: Terminal, tmp_path: Path) -> None:
+    """Nothing was said at open (it could be saved then): the save's notice gives the reason."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    policy = folder / "policy.json"
+    policy.write_text(SAVED, encoding="utf-8")
+    open_editor(terminal, policy)
+    terminal.wait("the saved policy in the table",
+                  lambda s: f"{KESTRA_TOOLS} tools" in s and "✓ valid" in s.splitlines()[0], timeout=30)
+    policy.chmod(0o444)
+    before = files_in(folder)
+    edit_and_save(terminal, policy, started=True)
+    # Its path is left out: a notice folds a long one anywhere.
+    said = "Not saved: policy.json cannot be written: it is read-only (make it writable with chmod u+w"
+    screen = terminal.wait("the save's notice whole", lambda s: said in notice(s) and KEPT_HERE in notice(s))
+    assert "as said when it was opened" not in notice(screen), screen
+    assert "unsaved" in screen.splitlines()[0]
+    assert files_in(folder) == before
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
@@ -85,8 +114,8 @@ def test_a_policy_another_user_may_not_save_is_said_at_open_and_its_save_keeps_t
     """Run as `nobody`: root's policy (0644) in a folder anyone may write, which no chmod of
     nobody's can make writable, is said to be root's with what nobody can do instead; nobody's
     own writable policy in root's folder (0755) is said at open to need a new file beside it,
-    where before the first save failed on its `.bak` once the edits were made. The save is then
-    refused, keeps the edits and leaves the folder as it was."""
+    where before the first save failed on its `.bak` once the edits were made. The save then
+    keeps the edits and leaves the folder as it was."""
     env = as_nobody(shared / "home")
     folder = shared / "work"
     folder.mkdir(mode=0o777)
@@ -108,7 +137,9 @@ def test_a_policy_another_user_may_not_save_is_said_at_open_and_its_save_keeps_t
         assert "and saving needs a new file beside it (open a copy of your own with --policy)" in notice(screen)
     assert "unsaved" not in screen.splitlines()[0]  # nothing was edited
     before = files_in(folder)
-    screen = edit_and_save(terminal, policy, started=True)
+    edit_and_save(terminal, policy, started=True)
+    said = f"Not saved: policy.json cannot be written, as said when it was opened. {KEPT_HERE}"
+    screen = terminal.wait("the save's notice whole", lambda s: said in notice(s))
     assert "keeping the previous version" not in notice(screen), screen
     assert "unsaved" in screen.splitlines()[0]  # the edit is still there
     assert files_in(folder) == before  # no .bak, no temporary file, the policy as it was

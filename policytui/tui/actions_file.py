@@ -33,6 +33,8 @@ class FileActions(EditorBase):
     _export_format: str | None = None
     # The newest recovery file, which the palette loads (kept by `KeepUnsaved`).
     kept_version: Path | None
+    # Why the policy cannot be saved where it is, as said when it was opened (`KeepUnsaved`).
+    unsaveable_said: str | None
 
     # ----- actions: saving, exporting, quitting -------------------------------------------
 
@@ -204,7 +206,11 @@ class FileActions(EditorBase):
             )
             return
         except Exception as exc:  # PolicyFileError, EditError, OSError: one sentence, file intact
-            self.notify(f"Not saved: {one_line(str(exc) or exc.__class__.__name__, 200)}", severity="error", markup=False)
+            blocked = await self._save_blocked(state.path) if isinstance(exc, PolicyFileError) else None
+            if blocked is not None:
+                self.notify(self._not_saved_where_it_is(blocked), severity="error", markup=False, timeout=12)
+            else:
+                self.notify(f"Not saved: {one_line(str(exc) or exc.__class__.__name__, 200)}", severity="error", markup=False)
             return
         state.mark_saved(pending, result)
         if self.written_save is not None and self.written_save[0] is pending:
@@ -235,6 +241,26 @@ class FileActions(EditorBase):
             self.notify(f"Saved {one_line(str(self.policy_path), 120)}", markup=False, timeout=2)
         if then_quit:
             self.exit(0)
+
+    async def _save_blocked(self, path: Path | None) -> str | None:
+        """Why a save that failed could not write the policy where it is, or None (another
+        failure: a full disk, a file changed into a folder)."""
+        from policytui.output_file import save_blocked_reason
+        from policytui.tui.unsaved import OPEN_A_COPY
+
+        if path is None:
+            return None
+        return await asyncio.to_thread(save_blocked_reason, path, elsewhere=OPEN_A_COPY)
+
+    def _not_saved_where_it_is(self, why: str) -> str:
+        """A save refused for the reason the editor gave when it opened the policy says what
+        is new: that nothing was written, the edits are still here, and where they can go."""
+        from policytui.tui.unsaved import shown_name
+
+        cause = ", as said when it was opened" if why == self.unsaveable_said else f": {shown_name(why, 300)}"
+        return (f"Not saved: {shown_name(self.policy_path.name, 60)} cannot be written{cause}. Your "
+                "edits are kept here, unsaved: ctrl+s saves them once it can be, and y copies the "
+                "policy JSON to paste into a file of your own.")
 
     @work(group="disk-version", exit_on_error=False)
     async def load_disk_version(self) -> None:

@@ -55,6 +55,8 @@ class KeepUnsaved(EditorBase):
     _early_stop: int | None = None
     # The newest recovery file kept for the policy, which the palette's LOAD_KEPT loads.
     kept_version: Path | None = None
+    # Why the policy cannot be saved where it is, as said when it was opened (or None).
+    unsaveable_said: str | None = None
 
     def _note_early_stops(self) -> None:
         """From `run`, before the app starts: a stop signal is noted until `on_mount` takes
@@ -220,6 +222,7 @@ class KeepUnsaved(EditorBase):
                                      "policytui-read-only")
         if why is None or not self._alive:
             return
+        self.unsaveable_said = why
         self.notify(
             f"{shown_name(path.name, 60)} cannot be saved: {shown_name(why, 300)}. Edits stay "
             "unsaved until it can be.",
