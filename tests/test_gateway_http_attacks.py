@@ -96,11 +96,12 @@ class Gateway:
         return path.read_bytes()[self.since.get(name, 0):] if path.exists() else b""
 
     def post(self, headers: list[tuple[str, str]], body: bytes, *, method: str = "POST", timeout: float = 30,
-             length: bool = True) -> Answer:
-        """One request with exactly these headers (repeats and raw bytes kept)."""
+             length: bool = True, target: str | None = None) -> Answer:
+        """One request with exactly these headers (repeats and raw bytes kept), to `target` as
+        written (the gateway's path when None)."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
-            conn.putrequest(method, self.path, skip_accept_encoding=True)
+            conn.putrequest(method, self.path if target is None else target, skip_accept_encoding=True)
             for name, value in headers:
                 conn.putheader(name, value)
             if length and not any(name.lower() in ("content-length", "transfer-encoding") for name, _ in headers):
@@ -203,7 +204,7 @@ def _start(tmp: Path, tokens: dict[str, str], extra: list[str] | None = None) ->
 
 
 # How many tests may share one gateway: each takes three tokens of the file, two grants of its own.
-SHARED_TESTS = 100
+SHARED_TESTS = 150
 # A test that holds calls for approval, holds or floods connections, fills a grant's sessions
 # or measures the gateway's memory has a gateway of its own (`options`: given to it too).
 own_gateway = pytest.mark.own_gateway
@@ -759,6 +760,44 @@ def test_a_get_or_delete_with_a_body_is_refused_and_the_connection_closed(gatewa
                                                                       modern=False))
     assert again.status == 200, again
     assert gateway.check_server_side() == [("list_flows", {"namespace": "get-body"})]
+
+
+# Spellings of the endpoint's path that some readers (a proxy, a router, a framework) take for
+# /mcp and others do not; `{url}` is the gateway's own address (the absolute form).
+OTHER_SPELLINGS = ["/mcp/", "/%6dcp", "/%6Dcp", "/m%63p", "/%2fmcp", "/%6d%63%70", "//mcp", "/./mcp", "/x/../mcp",
+                   "/mcp;x", "/mcp;", "/MCP", "/Mcp", "/mcp%20", "/mcp%00", "/mcp/.", "{url}"]
+
+
+@pytest.mark.parametrize("spelling", OTHER_SPELLINGS)
+def test_the_endpoint_is_served_at_its_path_as_spelled_only(gateway: Gateway, spelling: str) -> None:
+    """A proxy in front may allow, limit or log the endpoint by its raw path, and another
+    spelling of it (a trailing slash, a letter percent-encoded, a doubled slash, a parameter
+    after ';', capitals) would pass it by, if the gateway served that spelling as /mcp. Each is
+    404 with a JSON-RPC refusal and a debug line, nothing decided or forwarded."""
+    target = spelling.format(url=f"http://127.0.0.1:{gateway.port}{gateway.path}")
+    log_from = len((gateway.tmp / "gateway.log").read_text(encoding="utf-8"))
+    for headers, body in (
+            (modern_headers(gateway.alice, "tools/call", "list_flows"), call(1, "list_flows", {"namespace": "spelled"})),
+            (legacy_headers(gateway.alice), _dump({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "hostile", "version": "1"}}}))):
+        answer = gateway.post(headers, body, target=target)
+        assert answer.status == 404, (spelling, answer)
+        assert answer.json()["error"] == {"code": wire.INVALID_REQUEST,
+                                          "message": "Not Found: this gateway serves /mcp only"}, spelling
+        assert "mcp-session-id" not in answer.headers, spelling
+    assert gateway.check_server_side() == []
+    assert gateway.audit() == []
+    log = (gateway.tmp / "gateway.log").read_text(encoding="utf-8")[log_from:]
+    assert "refused an HTTP request for a path other than /mcp" in log, log[-2000:]
+
+
+def test_a_query_string_leaves_the_path_as_it_is(gateway: Gateway) -> None:
+    """The path is what comes before '?': a query string (MCP clients send none) changes nothing
+    about which endpoint a proxy or the gateway reads, and the gateway reads none of it."""
+    answer = gateway.post(modern_headers(gateway.alice, "tools/call", "list_flows"),
+                          call(1, "list_flows", {"namespace": "query"}), target=f"{gateway.path}?x=1")
+    assert answer.status == 200, answer
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "query"})]
 
 
 def test_a_chunked_body_without_trailer_fields_is_served(gateway: Gateway) -> None:

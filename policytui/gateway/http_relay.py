@@ -314,8 +314,13 @@ class HttpRelayApp:
             # the connection.
             await self._refused_unread(scope, send, 400, ambiguous_head, close=True)
             return
-        if scope.get("path", "").rstrip("/") != self.path:
-            await _plain(send, 404, b"Not Found")
+        # The path exactly as the client spelled it (`raw_path`, before any percent-decoding;
+        # the query string is not part of it): a proxy in front that allows, limits or logs
+        # `/mcp` by the raw path must not be passed by `/mcp/`, `/%6dcp` or `//mcp`, which
+        # other readers take for the same endpoint.
+        if scope.get("raw_path") != self.path.encode("ascii"):
+            log.debug("refused an HTTP request for a path other than %s (%.100r)", self.path, scope.get("raw_path"))
+            await _rpc_error(send, 404, None, wire.INVALID_REQUEST, f"Not Found: this gateway serves {self.path} only")
             return
         method = scope.get("method")
         if method == "POST":
