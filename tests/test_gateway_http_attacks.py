@@ -762,6 +762,43 @@ def test_a_get_or_delete_with_a_body_is_refused_and_the_connection_closed(gatewa
     assert gateway.check_server_side() == [("list_flows", {"namespace": "get-body"})]
 
 
+@pytest.mark.parametrize(("header", "value"), [
+    ("Content_Length", "0"), ("Transfer_Encoding", "chunked"), ("content_length", "5"), ("Content_Type", "text/plain"),
+    ("Content_Encoding", "gzip"), ("Mcp_Session_Id", "0" * 32), ("MCP_Protocol_Version", "2025-06-18")])
+def test_a_framing_or_routing_header_spelled_with_underscores_is_refused_and_the_connection_closed(
+        gateway: Gateway, header: str, value: str) -> None:
+    """CGI-style readers (WSGI, PHP, nginx with underscores_in_headers) read `Content_Length`
+    as Content-Length: a proxy in front may frame the body, read its type or encoding, or route
+    to a session by it, where h11 and the gateway read a header of another name. Beside the real
+    header of a session's call, each is refused 400 and the connection closed, before anything
+    is decided or sent, as the other framing a proxy may read otherwise."""
+    session = gateway.initialize(gateway.alice)
+    body = call(1, "list_flows", {"namespace": "underscored"}, modern=False)
+    lines = "".join(f"{k}: {v}\r\n" for k, v in legacy_headers(gateway.alice, session))
+    head = f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{lines}{header}: {value}\r\n"
+    after = call(2, "list_flows", {"namespace": "after-underscored"}, modern=False)
+    second = f"POST {gateway.path} HTTP/1.1\r\nHost: 127.0.0.1:{gateway.port}\r\n{lines}Content-Length: {len(after)}\r\n\r\n"
+    with socket.create_connection((gateway.host, gateway.port), timeout=15) as sock:
+        sock.sendall((head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body + second.encode() + after)
+        seen = b""
+        while chunk := sock.recv(65536):
+            seen += chunk
+    assert seen.startswith(b"HTTP/1.1 400"), (header, seen[:300])
+    assert seen.count(b"HTTP/1.1 ") == 1, (header, seen)
+    head_seen, _, answer = seen.partition(b"\r\n\r\n")
+    assert b"connection: close" in head_seen.lower(), head_seen
+    shown = http_framing.ROUTING_HEADERS[header.replace("_", "-").lower().encode()]
+    assert json.loads(answer)["error"]["message"] == http_framing.UNDERSCORED.format(shown)
+    assert gateway.check_server_side() == []
+    assert [(a["tool"], a["decision"], a["reason"]) for a in gateway.audit()] == [
+        (None, "refused", http_framing.UNDERSCORED.format(shown))]
+    # Other headers may be spelled with underscores, as a client's own (X_Trace) may be.
+    served = gateway.post(legacy_headers(gateway.alice, session) + [("X_Trace", "1")],
+                          call(3, "list_flows", {"namespace": "x-underscored"}, modern=False))
+    assert served.status == 200, served
+    assert gateway.check_server_side() == [("list_flows", {"namespace": "x-underscored"})]
+
+
 # Spellings of the endpoint's path that some readers (a proxy, a router, a framework) take for
 # /mcp and others do not; `{url}` is the gateway's own address (the absolute form).
 OTHER_SPELLINGS = ["/mcp/", "/%6dcp", "/%6Dcp", "/m%63p", "/%2fmcp", "/%6d%63%70", "//mcp", "/./mcp", "/x/../mcp",

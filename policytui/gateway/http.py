@@ -251,7 +251,8 @@ def head_timeout_protocol(seconds: float = HEAD_SECONDS, unproven: int = MAX_UNP
 
     It also tells the relay of framing a proxy in front may read otherwise than h11 does
     (`policytui.gateway.http_framing`): a request head with folded lines, bare LF line ends,
-    a Content-Length that is not one plain number or a Transfer-Encoding in HTTP/1.0, a chunk
+    a Content-Length that is not one plain number or a Transfer-Encoding in HTTP/1.0, a framing
+    or session header spelled with underscores (`Content_Length`), a chunk
     size line with an extension or a size that is not plain, and trailer fields after a chunked
     body, each noted in the request's ASGI `state` (HEAD_KEY, BODY_KEY).
 

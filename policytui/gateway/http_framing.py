@@ -2,14 +2,15 @@
 
 The gateway's HTTP server reads requests with h11, which is lenient where RFC 9112 lets a
 recipient be: it unfolds a header line continued on the next (obs-fold), takes a bare LF for a
-line end, reads a Content-Length written `007`, given twice alike or as a list `7, 7`, and reads
+line end, takes `Content_Length` for a header of another name, reads a Content-Length written `007`, given twice alike or as a list `7, 7`, and reads
 trailer fields after a chunked body, reads and drops a body sent with a GET or DELETE, takes anything after a `;` on a chunk's size line for a
 chunk extension (bare CR, NUL, an unclosed quote), sizes of up to 20 hex digits with spaces
 after them, and a chunked body in an HTTP/1.0 request (which has no Transfer-Encoding). A proxy
 or router in front may read each of these otherwise: the folded line as a header of its own
 (`Transfer-Encoding: chunked`), the LF as part of a line, the length as octal or as no length,
 it may never see a trailer, or merge it into the headers, end a chunk's line inside an
-extension or read its quoted text across lines, cut a size at 64 bits (`10000000000000005` is
+extension or read its quoted text across lines, read `Content_Length` (or another framing or
+routing header spelled with underscores) as the header itself, as CGI-style readers do, cut a size at 64 bits (`10000000000000005` is
 5) or at 16 digits, read an HTTP/1.0 body as having no length, and forward a GET or DELETE
 without its body, or read that body as a request of its own. Where the two disagree on where a body ends, the rest of the connection is
 a request of its own to one of them (request smuggling); where they disagree on a header, the
@@ -52,6 +53,25 @@ BODY_NOT_POST = ("Bad Request: a request other than POST carries a body, which M
                  "in front may read as a request of its own (send GET and DELETE without one)")
 CHUNKED_HTTP_1_0 = ("Bad Request: an HTTP/1.0 request carries a Transfer-Encoding, which HTTP/1.0 does not have, "
                     "so a proxy in front may read its body otherwise (send HTTP/1.1)")
+# Formatted with the header's name as the spec spells it, never the bytes sent.
+UNDERSCORED = ("Bad Request: a header is named {} with underscores, which a proxy in front may read as that "
+               "header (spell header names with dashes)")
+
+# The headers with a dash that frame a request, say how its body reads or which session and
+# protocol it belongs to, by their names in lower case: CGI-style readers (WSGI, PHP, nginx
+# with underscores_in_headers on) read `Content_Length` as Content-Length, h11 and the gateway
+# as a header of another name, so a proxy in front and the gateway would frame or route the
+# request by two values. (Host and Authorization have no dash, so no spelling with
+# underscores is either; the Mcp-Method, Mcp-Name and Mcp-Param-* headers are compared with the
+# body by the relay, and refused there as a header mismatch.)
+ROUTING_HEADERS = {
+    b"content-length": "Content-Length",
+    b"transfer-encoding": "Transfer-Encoding",
+    b"content-type": "Content-Type",
+    b"content-encoding": "Content-Encoding",
+    b"mcp-session-id": "Mcp-Session-Id",
+    b"mcp-protocol-version": "MCP-Protocol-Version",
+}
 
 # Where h11 ends a request head (`h11._receivebuffer.blank_line_regex`): the first blank line,
 # CRLF or bare LF.
@@ -77,6 +97,10 @@ def head_problem(received: bytes) -> str | None:
     request_line, *lines = head[:-4].split(b"\r\n")
     if any(line[:1] in (b" ", b"\t") for line in lines):
         return FOLDED
+    for line in lines:
+        name = line.partition(b":")[0]
+        if b"_" in name and (shown := ROUTING_HEADERS.get(name.replace(b"_", b"-").lower())) is not None:
+            return UNDERSCORED.format(shown)
     lengths = [value for name, _, value in (line.partition(b":") for line in lines)
                if name.lower() == b"content-length"]
     if len(lengths) > 1:
