@@ -104,6 +104,32 @@ def _misspelt_member(data: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _holds_unpaired_surrogate(data: dict[str, Any]) -> bool:
+    """Whether a tool entry holds half a surrogate pair (JSON's `"\\ud800"`) in any text, a key
+    too: JSON may carry one, no UTF-8 file can. Such a name cannot be written into a policy, and
+    such a tool has no fingerprint (the gateway already calls it unreadable)."""
+    pending: list[Any] = [data]
+    while pending:
+        value = pending.pop()
+        if type(value) is str:
+            if not value.isascii() and not _encodable(value):
+                return True
+        elif type(value) is dict:
+            pending.extend(value)
+            pending.extend(value.values())
+        elif type(value) is list:
+            pending.extend(value)
+    return False
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class ToolInfo:
     """One tool as the server described it. All text in here is untrusted."""
@@ -127,6 +153,10 @@ class ToolInfo:
         name = data.get("name")
         if not isinstance(name, str) or not name:
             raise ValueError("tool has no name")
+        if _holds_unpaired_surrogate(data):
+            # Read as a tool, it stopped `init` writing a policy and the editor opening the server.
+            raise ValueError(f"tool {name!r} holds text that is not Unicode (an unpaired surrogate such as "
+                             f"\\ud800), which no policy, snapshot or fingerprint can hold")
         misspelt = _misspelt_member(data)
         if misspelt is not None:
             raise ValueError(f"tool {name!r} has a key {misspelt[0]!r}, which clients that ignore letter case "
