@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from test_gateway_hostile_server import running_gateway
 from test_tui_hostile import assert_no_escape_bytes, detail_text, screen_text
 from tui_support import until
@@ -294,6 +295,20 @@ def test_the_installed_commands_list_and_make_policies_of_a_sample(tmp_path: Pat
         assert "Traceback" not in made.stderr and "unexpected error" not in made.stderr
         json.loads(policy.read_text(encoding="utf-8"))
     assert "policytui init: skipped tool #13 (create_\\ud800issue): tool 'create_\\ud800issue' holds text" in made.stderr
+
+
+@pytest.mark.parametrize("broken", [0, 1, 2])
+def test_init_says_whether_the_server_listed_no_tools_or_none_it_can_read(tmp_path: Path, broken: int) -> None:
+    """A server whose every tool is broken did list tools: `init` says none could be read, not
+    that the server lists none (which sends its user to the server's set-up instead)."""
+    snapshot = tmp_path / "server.json"
+    snapshot.write_text(json.dumps({"tools": [{"name": f"create_\ud800{i}"} for i in range(broken)]}),
+                        encoding="utf-8")
+    made = _installed("init", "--from", str(snapshot), "-o", str(tmp_path / "policy.json"))
+    assert made.returncode == 0, made.stderr[-3000:]
+    said = {0: "the server lists no tools", 1: "the one tool the server lists cannot be read",
+            2: "none of the 2 tools the server lists can be read"}[broken]
+    assert f"policytui init: {said}; the policy has only a default" in made.stderr, made.stderr
 
 
 def test_the_gateway_starts_in_front_of_a_server_listing_the_sample(tmp_path: Path) -> None:

@@ -200,8 +200,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--override names a tool the server does not have: "
                          f"{visible(unknown[0])}{hint}")
     if not listing.tools:
-        out("policytui init: the server lists no tools; the policy has only a default",
-            err=True)
+        # Every tool it listed may be broken (skipped below): then it did list tools.
+        count = len(listing.broken_tools)
+        what = ("the one tool the server lists cannot be read" if count == 1 else
+                f"none of the {count} tools the server lists can be read" if count else
+                "the server lists no tools")
+        out(f"policytui init: {what}; the policy has only a default", err=True)
     for broken in listing.broken_tools:
         out(f"policytui init: skipped tool #{broken.index} "
             f"({visible(broken.name or 'unnamed')}): {visible(broken.problem)}", err=True)
