@@ -355,10 +355,6 @@ class StdioRelay:
         # Tasks whose request is with the server (see `stopped`).
         self._forwarding: set[asyncio.Task[Any]] = set()
         self._server_info_cache: dict[str, Any] | None = None
-        # Requests this client cancelled that the server is not done with (`hold_place`), and
-        # what is called once none of its requests is in progress any more.
-        self._withdrawn = 0
-        self.on_settled: Callable[[], None] | None = None
 
     # Writing ----------------------------------------------------------------------------------
 
@@ -810,39 +806,11 @@ class StdioRelay:
     def _over_limit(self) -> bool:
         """Whether this client has as many requests in progress as the gateway takes at once
         (`Gateway.max_in_progress`): each one awaiting the server's answer, a person's approval
-        or the gateway's decision counts, until it is answered or times out (`--call-timeout`),
-        one its client cancelled until the server is done with it (`hold_place`). Pings,
-        `initialize` and notifications (a cancellation above all) are never counted nor
-        refused: a client can always cancel what it started."""
-        return len(self._inflight) + self._withdrawn >= self.gateway.max_in_progress  # `in_progress`, inlined
-
-    def in_progress(self) -> int:
-        """This client's requests in progress: those it awaits an answer to, and those it
-        cancelled that the server is not done with yet (`hold_place`)."""
-        return len(self._inflight) + self._withdrawn
-
-    def hold_place(self) -> Callable[[], None]:
-        """Count a request its client cancelled while the server had it as still in progress,
-        until the returned function is called (once the server answers it, the answer dropped,
-        or `--call-timeout` gives up on it; calling it again does nothing). The spec lets a
-        server ignore a cancellation, and a tool already running usually finishes: freed at
-        once, the place would let a client that calls and cancels in a loop pile unbounded
-        work on such a server."""
-        self._withdrawn += 1
-        held = True
-
-        def release() -> None:
-            nonlocal held
-            if held:
-                held = False
-                self._withdrawn -= 1
-                self._check_settled()
-
-        return release
-
-    def _check_settled(self) -> None:
-        if self.on_settled is not None and not self.in_progress():
-            self.on_settled()
+        or the gateway's decision counts, until it is answered, times out (`--call-timeout`) or
+        its client cancels it. Pings, `initialize` and notifications (a cancellation above all)
+        are never counted nor refused: a client can always cancel what it started."""
+        limit = self.gateway.max_in_progress
+        return len(self._inflight) >= limit
 
     def cancel_request(self, task: asyncio.Task[None]) -> None:
         """Cancel the task serving a request (its client cancelled it or left, or the gateway
@@ -861,7 +829,6 @@ class StdioRelay:
     def _forget(self, request_id: Any, task: asyncio.Task[None]) -> None:
         if self._inflight.get(request_id) is task:
             del self._inflight[request_id]
-        self._check_settled()
 
     async def _answer_from_client(self, message: dict[str, Any]) -> None:
         request_id = message.get("id")
@@ -959,29 +926,11 @@ class StdioRelay:
             self._forwarding.add(task)
         try:
             if relay is None:
-                return await self._withdrawable(upstream.request(method, params, progress=self._progress(params)))
-            exchange.response, exchange.verbatim = await self._withdrawable(relay(exchange.message))
+                return await upstream.request(method, params, progress=self._progress(params))
+            exchange.response, exchange.verbatim = await relay(exchange.message)
         finally:
             self._forwarding.discard(task)  # type: ignore[arg-type]
         return result_of(exchange.response)
-
-    async def _withdrawable(self, sending: Coroutine[Any, Any, Any]) -> Any:
-        """Await a request's round trip to the server. Cancelled (by its client, or as the
-        client leaves), the request is withdrawn when the server can be told of it
-        (`StdioUpstream.withdraw`): the round trip goes on, its answer dropped, and the request
-        keeps its place among the client's requests in progress until the server answers or
-        `--call-timeout` gives up on it (`hold_place`). Else it is cancelled outright."""
-        work = asyncio.ensure_future(sending)
-        try:
-            return await asyncio.shield(work)
-        except asyncio.CancelledError:
-            withdraw = getattr(self.gateway.upstream, "withdraw", None)
-            if work.done() or withdraw is None or not withdraw(work):
-                work.cancel()
-            else:
-                release = self.hold_place()
-                work.add_done_callback(lambda done: _settled(done, release))
-            raise
 
     async def _dispatch(self, method: str, params: Any, exchange: _Exchange) -> Any:
         if params is not None and not isinstance(params, dict):
@@ -1190,14 +1139,6 @@ class StdioRelay:
                 str(message or "the client answered with an error"), error if isinstance(error, dict) else None
             )
         return result
-
-
-def _settled(work: asyncio.Future[Any], release: Callable[[], None]) -> None:
-    """A withdrawn request's round trip ended (`StdioRelay._withdrawable`): its place is free,
-    and its outcome, which nobody awaits, is taken so asyncio does not report it."""
-    release()
-    if not work.cancelled():
-        work.exception()
 
 
 # Results the gateway filters (hidden and drifted tools) reach the client re-encoded from the

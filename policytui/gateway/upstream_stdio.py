@@ -160,10 +160,6 @@ class StdioUpstream:
         # is a repeat, not the answer of the one request waiting.
         self._answered_last: dict[Any, None] = {}
         self._progress: dict[Any, Progress] = {}
-        # The tasks waiting in `_roundtrip` for a request written upstream -> its id (`withdraw`),
-        # and the ids of those withdrawn: their client cancelled them, and the server was told.
-        self._written_by: dict[asyncio.Task[Any], Any] = {}
-        self._withdrawn: set[Any] = set()
         # Requests sent by `relay_now` that wait under a time limit, oldest first (one limit for
         # all, so also soonest due first), and the one timer for the soonest: a timer per call
         # would cost more than the rest of the waiting.
@@ -840,52 +836,29 @@ class StdioUpstream:
     def _time_out(self, request_id: Any, waiter: _Waiter, method: str) -> None:
         if self._pending.get(request_id) is not waiter:
             return
-        self._give_up(request_id, f"timed out after {self.call_timeout}s", told=waiter.withdrawn)
+        self._give_up(request_id, f"timed out after {self.call_timeout}s")
         waiter.set_exception(
             UpstreamFailure("timeout", _mcp_error(REQUEST_TIMEOUT, f"Request {method!r} timed out"))
         )
 
-    def abandon(self, request_id: Any, settled: Callable[[], None]) -> bool:
-        """Withdraw a request sent by `relay_now` (its client cancelled it): the server is told,
-        `on_answer` is never called, and `settled` is called once the server is done with it,
-        when its answer comes (dropped), the call time-out runs out or the connection fails: a
-        server may ignore a cancellation and run the tool to its end, so the request still
-        weighs on it until then. False when it was answered already."""
+    def abandon(self, request_id: Any) -> bool:
+        """Stop waiting for a request sent by `relay_now` (its client cancelled it): the server
+        is told, and `on_answer` is never called. False when it was answered already."""
         waiter = self._pending.get(request_id)
         if not isinstance(waiter, _Waiter) or waiter.done():
             return False
-        waiter.on_answer = lambda _outcome: settled()
-        waiter.withdrawn = True
-        self._tell_cancelled(request_id, "caller cancelled")
+        waiter.discard()
+        self._give_up(request_id, "caller cancelled")
         return True
 
-    def withdraw(self, task: asyncio.Task[Any]) -> bool:
-        """Withdraw the request a task sent by `relay` or `request` (its client cancelled it)
-        without giving up on its answer: the server is told, and the task goes on waiting for
-        the answer (which its caller drops) or the call time-out, so that whoever counts it
-        knows when the server is done with it. False when the request was not written yet (the
-        task is then cancelled as before: nothing reached the server)."""
-        request_id = self._written_by.get(task)
-        if request_id is None:
-            return False
-        self._withdrawn.add(request_id)
-        self._progress.pop(request_id, None)  # its client hears nothing more of it
-        self._tell_cancelled(request_id, "caller cancelled")
-        return True
-
-    def _tell_cancelled(self, request_id: Any, reason: str) -> None:
+    def _give_up(self, request_id: Any, reason: str) -> None:
+        """Forget a request nobody waits for; its id stays retired until the server answers."""
+        self._pending.pop(request_id, None)
+        self._retire(request_id)
         if self.alive:
             task = asyncio.get_running_loop().create_task(self._cancel(request_id, reason))
             self._server_requests.add(task)
             task.add_done_callback(self._server_requests.discard)
-
-    def _give_up(self, request_id: Any, reason: str, *, told: bool = False) -> None:
-        """Forget a request nobody waits for; its id stays retired until the server answers.
-        `told`: the server was told of its cancellation already (not told twice)."""
-        self._pending.pop(request_id, None)
-        self._retire(request_id)
-        if not told:
-            self._tell_cancelled(request_id, reason)
 
     async def _roundtrip(
         self, request_id: Any, data: bytes, method: str, timeout: float | None,
@@ -913,9 +886,6 @@ class StdioUpstream:
                 self.mark_down("it closed its input")
                 raise UpstreamFailure("lost", unavailable_error(self.down_reason)) from None
             written = True
-            task = asyncio.current_task()
-            if task is not None:
-                self._written_by[task] = request_id
             # A timer instead of a cancel scope: cheaper, and the future is all that waits.
             timer = asyncio.get_running_loop().call_later(seconds, _expire, future) if seconds else None
             try:
@@ -927,8 +897,7 @@ class StdioUpstream:
                     timer.cancel()
         except TimeoutError:
             self._retire(request_id)
-            if request_id not in self._withdrawn:  # else the server was told already
-                await self._cancel(request_id, f"timed out after {seconds}s")
+            await self._cancel(request_id, f"timed out after {seconds}s")
             raise UpstreamFailure("timeout", _mcp_error(REQUEST_TIMEOUT, f"Request {method!r} timed out")) from None
         except anyio.get_cancelled_exc_class():
             if written:
@@ -937,9 +906,6 @@ class StdioUpstream:
                     await self._cancel(request_id, "caller cancelled")
             raise
         finally:
-            if written:
-                self._written_by.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
-                self._withdrawn.discard(request_id)
             if self._pending.get(request_id) is future:
                 del self._pending[request_id]
             if future.done() and not future.cancelled():
@@ -1010,7 +976,7 @@ class _Waiter:
     """Stands in `_pending` for a request sent by `relay_now`: what the reader or a failure
     sets on it goes straight to `on_answer`, with no task to wake."""
 
-    __slots__ = ("on_answer", "remapped", "method", "due", "timed", "finished", "withdrawn")
+    __slots__ = ("on_answer", "remapped", "method", "due", "timed", "finished")
 
     def __init__(self, on_answer: Callable[[Any], None], remapped: bool, method: str) -> None:
         self.on_answer = on_answer
@@ -1019,13 +985,15 @@ class _Waiter:
         self.due = 0.0  # when it times out (the event loop's clock), if it is in `timed`
         self.timed: tuple[dict[Any, _Waiter], Any] | None = None  # (the upstream's `_due`, id)
         self.finished = False
-        self.withdrawn = False  # its client cancelled it, and the server was told (`abandon`)
 
     def done(self) -> bool:
         return self.finished
 
     def cancelled(self) -> bool:
         return False
+
+    def discard(self) -> None:
+        self._finish()
 
     def set_result(self, value: tuple[dict[str, Any], bytes]) -> None:
         if self.finished:
