@@ -35,7 +35,7 @@ LONGEST_CLIENT_WAIT = 600.0
 # `policytui.gateway.server.MAX_IN_PROGRESS`, not imported here: every command builds this
 # parser). Above the most, the limit no longer bounds what one client piles up.
 MAX_IN_PROGRESS = 64
-MOST_IN_PROGRESS = 10_000
+MOST_IN_PROGRESS = 100_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
