@@ -219,6 +219,20 @@ def _on_read_only_file_system(path: str | os.PathLike[str]) -> bool:
         return False
 
 
+def _folder_reason(target: Path) -> str | None:
+    """Why no file can be written at `target` because of its folder, or None: the new file is
+    made in that folder first, whether it replaces a file there or not."""
+    if os.path.exists(target):  # False, not an error, for a name too long (said when written)
+        return folder_unwritable_reason(target)
+    folder = target.parent
+    if not folder.is_dir() or os.access(folder, os.W_OK | os.X_OK,
+                                        effective_ids=os.access in os.supports_effective_ids):
+        return None
+    if _on_read_only_file_system(folder):
+        return "its folder is on a read-only file system"
+    return f"you may not create files in its folder {folder} ({ELSEWHERE})"
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool) -> None:
     """Write `text` (UTF-8, `\\n` line ends) to `path` atomically; see the module's rules.
 
@@ -244,7 +258,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, replace: bool)
         except OSError as exc:
             raise OutputFileError(write_failure(path, os_reason(exc))) from None
         return
-    why = missing_folder_reason(target) or read_only_reason(path)
+    why = missing_folder_reason(target) or read_only_reason(path) or _folder_reason(target)
     if why is not None:
         raise OutputFileError(write_failure(path, why))
     folder = target.parent

@@ -148,6 +148,27 @@ def test_a_policy_in_a_folder_its_writer_may_not_write_is_refused_for_its_folder
     assert snapshot_of(folder) == before
 
 
+@needs_another_user
+@pytest.mark.parametrize("command", ["export", "snapshot"])
+def test_export_and_snapshot_into_a_folder_their_writer_may_not_write_name_the_folder(
+        shared: Path, command: str) -> None:
+    """nobody writing a new file into root's folder (0755): the folder is named, and what to do;
+    before, only "permission denied"."""
+    source = shared / "source.json"
+    source.write_text(POLICY if command == "export" else TOOLS, encoding="utf-8")
+    folder = shared / "locked"
+    folder.mkdir()
+    out = folder / "out.json"
+    before = snapshot_of(folder)
+    args = [source, "--format", "cedar"] if command == "export" else ["--from", source]
+    result = run_as_nobody(command, *args, "-o", out, cwd=shared)
+    text = one_sentence(result)
+    assert result.returncode == 1, text
+    assert text.endswith(f"cannot write {out}: you may not create files in its folder {folder} "
+                         "(write to another path)."), text
+    assert snapshot_of(folder) == before
+
+
 # A symlink that leads to nothing yet ---------------------------------------------------------
 
 def test_init_to_a_link_that_leads_to_nothing_says_so_and_writes_only_with_force(tmp_path: Path) -> None:
