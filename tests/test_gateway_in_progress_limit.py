@@ -106,12 +106,9 @@ async def test_calls_past_the_limit_are_refused_at_once_and_audited_while_cancel
     assert len(audit) == 2 * limit + 20
 
 
-def test_an_http_session_past_its_limit_is_refused_at_once_and_its_cancellation_passes(
-        tmp_path: Path, everything: Path) -> None:
-    """The same over HTTP, per session, with the limit set: 4 of 24 slow calls POSTed at once on
-    one session reach the server, the other 20 are refused at once and audited, a cancellation
-    POSTed past the limit reaches the server, and another session of the same grant is not
-    held back. Before, all 24 were forwarded."""
+def _limited_to_four(tmp_path: Path, everything: Path) -> tuple[list[str], list[str]]:
+    """The options of an HTTP gateway taking 4 requests in progress from a client (Alice's token,
+    the audit log in tmp_path), and its server: the everything server behind the recording tee."""
     (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
     (tmp_path / "tokens.json").write_text(json.dumps({ALICE: "alice"}), encoding="utf-8")
     options = ["--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
@@ -119,6 +116,16 @@ def test_an_http_session_past_its_limit_is_refused_at_once_and_its_cancellation_
                "--max-in-progress", "4"]
     upstream = [sys.executable, str(RECORDING / "tee_stdin.py"), str(tmp_path / "received.bin"), "--",
                 str(everything), "stdio"]
+    return options, upstream
+
+
+def test_an_http_session_past_its_limit_is_refused_at_once_and_its_cancellation_passes(
+        tmp_path: Path, everything: Path) -> None:
+    """The same over HTTP, per session, with the limit set: 4 of 24 slow calls POSTed at once on
+    one session reach the server, the other 20 are refused at once and audited, a cancellation
+    POSTed past the limit reaches the server, and another session of the same grant is not
+    held back. Before, all 24 were forwarded."""
+    options, upstream = _limited_to_four(tmp_path, everything)
     with http_gateway(options, upstream, tmp_path / "gateway.log") as listening:
         gw = HttpGateway(listening, tmp_path)
         session = gw.initialize(ALICE)
@@ -153,13 +160,7 @@ def test_requests_without_a_session_past_the_grants_limit_are_refused_at_once(
     connection of its own: its grant stands for the client. 24 slow calls POSTed at once with
     the limit at 4: 4 reach the server, 20 are refused at once (429, the same error) and
     audited. Before, every one was forwarded."""
-    (tmp_path / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
-    (tmp_path / "tokens.json").write_text(json.dumps({ALICE: "alice"}), encoding="utf-8")
-    options = ["--policy", str(tmp_path / "policy.json"), "--tokens", str(tmp_path / "tokens.json"),
-               "--state-dir", str(tmp_path / "state"), "--audit", str(tmp_path / "audit.jsonl"),
-               "--max-in-progress", "4"]
-    upstream = [sys.executable, str(RECORDING / "tee_stdin.py"), str(tmp_path / "received.bin"), "--",
-                str(everything), "stdio"]
+    options, upstream = _limited_to_four(tmp_path, everything)
     with http_gateway(options, upstream, tmp_path / "gateway.log") as listening:
         gw = HttpGateway(listening, tmp_path)
         headers = modern_headers(ALICE, "tools/call", SLOW)
