@@ -3,6 +3,8 @@ process left behind. Driven against the project's own misbehaving servers (real 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -91,6 +93,19 @@ async def test_garbage_on_stdout_is_named_in_the_timeout(tmp_path: Path) -> None
     assert "it wrote text that is not MCP on stdout" in str(error)
     assert "'[info] got a request of" in str(error)
     assert took < 6.0
+    assert_all_gone(pids_in(tmp_path / "pids"))
+
+
+@pytest.mark.parametrize(("mode", "count"), [("http", "1 line"), ("only", "2 lines")])
+def test_the_tools_command_counts_the_lines_that_are_not_mcp(tmp_path: Path, mode: str, count: str) -> None:
+    """Through the installed command: one line is "1 line", two are "2 lines" (never "line(s)")."""
+    command = [str(Path(sys.executable).parent / "policytui"), "tools", "--timeout", "1.5", "--",
+               "env", f"GARBAGE_MODE={mode}", f"MISBEHAVING_PIDFILE={tmp_path / 'pids'}",
+               *script("garbage.py")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"it wrote text that is not MCP on stdout ({count}, first: " in result.stderr
+    assert "(s)" not in result.stderr
     assert_all_gone(pids_in(tmp_path / "pids"))
 
 

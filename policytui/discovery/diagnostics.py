@@ -79,7 +79,7 @@ class Diagnostics:
         if not self.garbage:
             return ""
         sample = visible(self.garbage[0])
-        note = f"; it wrote text that is not MCP on stdout ({self.garbage_count} line(s), first: {sample!r})"
+        note = f"; it wrote text that is not MCP on stdout ({counted(self.garbage_count, 'line')}, first: {sample!r})"
         lowered = " ".join(self.garbage).lower()
         if "http://" in lowered or "https://" in lowered or "listening" in lowered or "port" in lowered:
             note += ", as an HTTP server would: connect to its URL instead"
