@@ -7,6 +7,7 @@ its `.bak` and its folder are left exactly as they were.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -83,6 +84,15 @@ def test_saving_a_read_only_policy_is_refused_and_leaves_it(terminal: Terminal, 
     assert notice(screen).count("chmod u+w") == 1, screen  # the notice at open, not again
     assert "unsaved" in screen.splitlines()[0]  # the edit is still there to save elsewhere
     assert files_in(folder) == before  # no .bak, no temporary file, the policy as it was
+    # The notice's way out works: `y` puts the edited policy on the terminal's clipboard (OSC
+    # 52, which tmux keeps in a buffer), the denial made before the save in it.
+    terminal.tmux("set-option", "-s", "set-clipboard", "on")
+    terminal.keys("y")
+    terminal.wait("the copy's notice", lambda s: "Copied the policy JSON to the clipboard." in notice(s))
+    copied = json.loads(terminal.tmux("show-buffer"))
+    assert copied["tools"][FIRST_TOOL] == {"action": "deny"}, copied
+    assert copied["tools"]["search_apps"] == {}
+    assert files_in(folder) == before
 
 
 def test_a_policy_made_read_only_after_it_was_opened_is_refused_with_the_reason(
