@@ -76,7 +76,8 @@ class UnknownTools:
         not be told from one it does.
         """
         for _ in range(LIST_TRIES):
-            await self.relist(upstream, timeout=timeout)
+            # Not logged: a start that cannot list stops with one sentence saying why.
+            await self.relist(upstream, timeout=timeout, log_failure=False)
             # A server that let the whole start time-out pass is not asked again.
             if self.listed is not None or self.list_failure == "timeout":
                 break
@@ -134,10 +135,10 @@ class UnknownTools:
         if self.listed is not None and name in self.listed:  # cannot happen; be safe anyway
             self._answer, self._probe_name = ("error", {"code": INVALID_PARAMS, "message": "Unknown tool: {name}"}), "{name}"
 
-    async def relist(self, upstream: Any, *, timeout: float | None = None) -> None:
+    async def relist(self, upstream: Any, *, timeout: float | None = None, log_failure: bool = True) -> None:
         """The names of every tool the server lists now (all pages), each page waited for up to
         `timeout` (None: the call time-out). A failure leaves the last listing, its kind
-        ("timeout", "error"...) in `list_failure`."""
+        ("timeout", "error"...) in `list_failure`, and is logged unless `log_failure` is off."""
         self.list_failure = ""
         names: set[str] = set()
         schemas: dict[str, Any] = {}
@@ -158,7 +159,8 @@ class UnknownTools:
                     break
         except Exception as exc:  # noqa: BLE001 - a listing failure leaves the last listing
             self.list_failure = exc.kind if isinstance(exc, UpstreamFailure) else type(exc).__name__
-            log.warning("could not list the server's tools: %s", type(exc).__name__)
+            if log_failure:
+                log.warning("could not list the server's tools (%s); the last listing stands", self.list_failure)
             return
         self.listed = frozenset(names)
         self.schemas = schemas
