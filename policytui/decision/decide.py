@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from policytui.decision.argument_size import MOST_VALUES, holds_too_many_values
 from policytui.decision.conditions import (
     NORMAL_FORM_NOTE,
     RELATIVE_PATH_NOTE,
@@ -67,6 +68,9 @@ class Caller:
 # says (policytui.gateway.unknown): never forwarded, answered as the server answers it.
 UNLISTED_RULE = "server.tools"
 UNLISTED_REASON = "the server does not list this tool"
+# A call whose arguments hold too many values to judge (policytui.decision.argument_size).
+TOO_MANY_VALUES = (f"the arguments hold more than {MOST_VALUES:,} values, more than the gateway reads to judge "
+                   "a tool with conditions; send fewer")
 # What the agent reads for a hidden tool's call and for an unlisted one (the same answer).
 HIDDEN_AGENT_SEES = "the server's own answer to a tool it does not have (a hidden tool looks missing)"
 UNLISTED_AGENT_SEES = "the server's own answer to a tool it does not have, as for a hidden tool"
@@ -229,10 +233,15 @@ def decide(
 
     # 4. Argument conditions, on every reading a server may make of the arguments (worked out
     # once per call, and only for a tool with conditions).
+    has_conditions = bool(rule.require or rule.deny_if or rule.require_approval_if)
+    if has_conditions and holds_too_many_values(args):
+        # Too many to read every way a server may (argument_size): judging them would hold up
+        # every other call. Denied unread, as a condition that cannot be judged counts against
+        # the caller.
+        return Decision(Outcome.DENIED, _with_reason(rule.reason, TOO_MANY_VALUES), f"{base}.arguments")
     readings: list[tuple[Any, bool]] | None
     try:
-        readings = (server_readings(args) if rule.require or rule.deny_if or rule.require_approval_if
-                    else [])
+        readings = server_readings(args) if has_conditions else []
     except Exception:  # noqa: BLE001
         # An argument no reading can be made of ("~\x00", a home folder's name with a NUL):
         # left to `evaluate`, which reads it again, fails the same way and counts it against

@@ -1,0 +1,54 @@
+"""A call whose arguments hold millions of values, from a hostile client, judged from the
+server's side.
+
+A tool with conditions has every text of its arguments read each way a server may read it
+(path resolved, cut at a URL's query, in NFC, inside JSON text once parsed). Under the 8 MiB
+line limit a client could send 2.7 million empty texts, which took the gateway's one thread 9 s
+to judge, during which no other message of any client was served (a ping waited as long), and
+it could send one such call after another. Such a call is now denied unread
+(`policytui.decision.argument_size`), audited once, and never reaches the server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from audit_support import outcome_lines
+from test_gateway_redteam import flows_server, stdio_gateway
+
+from policytui.decision.argument_size import MOST_VALUES
+from policytui.decision.decide import TOO_MANY_VALUES
+
+pytestmark = [pytest.mark.servers, pytest.mark.usefixtures("one_window")]
+
+POLICY = {"version": "1", "default": "deny",
+          "tools": {"list_flows": {"deny_if": [{"path": "args.namespace", "op": "eq", "value": "prod"}]}}}
+
+
+def _call_line(request_id: int, namespace: str, note: object) -> bytes:
+    return json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
+                       "params": {"name": "list_flows", "arguments": {"namespace": namespace, "note": note}}},
+                      separators=(",", ":")).encode() + b"\n"
+
+
+async def test_arguments_with_millions_of_values_are_denied_unread_and_never_forwarded(tmp_path: Path) -> None:
+    many = [""] * 2_700_000  # 7 MiB on the wire, under the line limit
+    as_json_text = json.dumps(["/a/../b"] * (MOST_VALUES * 2))  # one text, parsed by the server
+    async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path)) as gw:
+        await gw.write(_call_line(1, "many", many))
+        await gw.write(_call_line(2, "json-text", as_json_text))
+        await gw.write(_call_line(3, "few", [""] * 1000))
+        answers = [await gw.answer(n, 60) for n in (1, 2, 3)]
+        received = [m["params"]["arguments"]["namespace"] for m in gw.received() if m.get("method") == "tools/call"
+                    and m["params"]["name"] == "list_flows"]
+    for answer in answers[:2]:
+        assert answer is not None and answer["result"]["isError"] is True, answer
+        assert answer["result"]["content"][0]["text"] == f"[POLICY DENIED] {TOO_MANY_VALUES}"
+    assert answers[2] is not None and answers[2]["result"]["isError"] is False, answers[2]
+    assert received == ["few"]
+    records = [(r["tool"], r["decision"], r["rule"]) for r in outcome_lines(tmp_path / "audit.jsonl")
+               if r["decision"] != "probe"]
+    assert records == [("list_flows", "denied", "tools.list_flows.arguments")] * 2 + [
+        ("list_flows", "allowed", "tools.list_flows")]
