@@ -52,3 +52,19 @@ async def test_arguments_with_millions_of_values_are_denied_unread_and_never_for
                if r["decision"] != "probe"]
     assert records == [("list_flows", "denied", "tools.list_flows.arguments")] * 2 + [
         ("list_flows", "allowed", "tools.list_flows")]
+
+
+async def test_a_held_call_with_millions_of_values_is_denied_unread_not_shown_for_approval(tmp_path: Path) -> None:
+    """Writing 2.7 million values out for the person asked to approve took 6 s of the gateway's
+    thread (and queued a call of 7 MiB): such a call is denied before anyone is asked."""
+    policy = {"version": "1", "default": "deny", "tools": {"list_flows": {"action": "require_approval"}}}
+    async with stdio_gateway(tmp_path, policy, flows_server(tmp_path), "--approval-timeout", "3") as gw:
+        await gw.write(_call_line(1, "many", [""] * 2_700_000))
+        answer = await gw.answer(1, 60)
+        asked = [m for m in gw.messages() if m.get("method") == "elicitation/create"]
+        received = [m for m in gw.received() if m.get("method") == "tools/call" and m["params"]["name"] == "list_flows"]
+    assert answer is not None and answer["result"]["content"][0]["text"] == f"[POLICY DENIED] {TOO_MANY_VALUES}", answer
+    assert asked == [] and received == []
+    records = [(r["tool"], r["decision"], r["rule"]) for r in outcome_lines(tmp_path / "audit.jsonl")
+               if r["decision"] != "probe"]
+    assert records == [("list_flows", "denied", "tools.list_flows.arguments")]

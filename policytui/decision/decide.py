@@ -70,7 +70,7 @@ UNLISTED_RULE = "server.tools"
 UNLISTED_REASON = "the server does not list this tool"
 # A call whose arguments hold too many values to judge (policytui.decision.argument_size).
 TOO_MANY_VALUES = (f"the arguments hold more than {MOST_VALUES:,} values, more than the gateway reads to judge "
-                   "a tool with conditions; send fewer")
+                   "a call by its conditions or to show it for approval; send fewer")
 # What the agent reads for a hidden tool's call and for an unlisted one (the same answer).
 HIDDEN_AGENT_SEES = "the server's own answer to a tool it does not have (a hidden tool looks missing)"
 UNLISTED_AGENT_SEES = "the server's own answer to a tool it does not have, as for a hidden tool"
@@ -234,10 +234,10 @@ def decide(
     # 4. Argument conditions, on every reading a server may make of the arguments (worked out
     # once per call, and only for a tool with conditions).
     has_conditions = bool(rule.require or rule.deny_if or rule.require_approval_if)
-    if has_conditions and holds_too_many_values(args):
-        # Too many to read every way a server may (argument_size): judging them would hold up
-        # every other call. Denied unread, as a condition that cannot be judged counts against
-        # the caller.
+    if (has_conditions or action == "require_approval") and holds_too_many_values(args):
+        # Too many to read every way a server may, or to show a person (argument_size): doing
+        # either would hold up every other call. Denied unread, as a condition that cannot be
+        # judged counts against the caller.
         return Decision(Outcome.DENIED, _with_reason(rule.reason, TOO_MANY_VALUES), f"{base}.arguments")
     readings: list[tuple[Any, bool]] | None
     try:
