@@ -12,6 +12,8 @@ it could send one such call after another. Such a call is now denied unread
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,25 @@ async def test_a_held_call_with_millions_of_values_is_denied_unread_not_shown_fo
     records = [(r["tool"], r["decision"], r["rule"]) for r in outcome_lines(tmp_path / "audit.jsonl")
                if r["decision"] != "probe"]
     assert records == [("list_flows", "denied", "tools.list_flows.arguments")]
+
+
+async def test_a_recorded_call_with_millions_of_values_is_recorded_by_its_digest(tmp_path: Path) -> None:
+    """`--record` redacts every argument it writes: 2.7 million of them held the gateway's
+    thread for seconds, with any tool. Such a call is recorded as an audit line is, by its
+    arguments' digest, and `policytui replay` reads it as a call whose arguments were not kept."""
+    recording = tmp_path / "calls.jsonl"
+    policy = {"version": "1", "default": "allow", "tools": {}}
+    async with stdio_gateway(tmp_path, policy, flows_server(tmp_path), "--record", str(recording)) as gw:
+        await gw.write(_call_line(1, "many", [""] * 2_700_000))
+        await gw.write(_call_line(2, "few", ["a"]))
+        answers = [await gw.answer(n, 60) for n in (1, 2)]
+    assert all(a is not None and a["result"]["isError"] is False for a in answers), answers
+    lines = [json.loads(line) for line in recording.read_text(encoding="utf-8").splitlines()]
+    calls = {line["tool"] + ":" + str(line.get("arguments", {}).get("namespace")): line for line in lines
+             if line["tool"] == "list_flows"}
+    assert set(calls) == {"list_flows:None", "list_flows:few"}, sorted(calls)
+    assert "arguments" not in calls["list_flows:None"] and len(calls["list_flows:None"]["args_sha256"]) == 64
+    assert calls["list_flows:few"]["arguments"] == {"namespace": "few", "note": ["a"]}
+    replayed = subprocess.run([sys.executable, "-m", "policytui", "replay", str(recording), "--policy",
+                               str(tmp_path / "policy.json")], capture_output=True, text=True, timeout=120)
+    assert replayed.returncode == 0 and "Traceback" not in replayed.stderr, replayed.stderr

@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policytui.decision.argument_size import holds_too_many_values
 from policytui.discovery.spec import env_name_says_secret
 from policytui.gateway.audit import AuditLog
 from policytui.redaction import redact_arguments
@@ -82,7 +83,13 @@ class Recorder:
     def write(self, entry: dict[str, Any], arguments: Any) -> None:
         """Record the audit `entry` of one call together with its (redacted) arguments."""
         line = dict(entry)
-        line["arguments"] = redact_arguments(arguments, self._secrets)
+        if holds_too_many_values(arguments):
+            # Redacting millions of values would hold the gateway's one thread for seconds
+            # (argument_size): the call is recorded as an audit line is, by its arguments'
+            # digest, and a replay reads it as a call whose arguments were not recorded.
+            line.pop("arguments", None)
+        else:
+            line["arguments"] = redact_arguments(arguments, self._secrets)
         self._log.write(line)
 
     def close(self) -> None:
