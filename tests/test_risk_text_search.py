@@ -34,6 +34,7 @@ from policytui.risk.words import (
     blind_search,
     case_plain,
     contains_any,
+    first_letters_skipped_to,
     first_sentence,
     leftmost_matches,
     name_words,
@@ -65,8 +66,16 @@ PHRASES = [
     [["", "records ", "values ", "xs "], ["given ", "supplied ", "sent", "passed  "],
      ["", "in `x` ", "values ", "records "], ["replace ", "cancel ", ""], ["it", "the set"]],
     [["", "Note: ", "x. ", "; "], ["old jobs ", "it ", "they ", "the x "], ["is ", "are ", "will be "],
-     ["", "quietly ", "gets "], ["deleted", "marked as read", "topped  up", "removed", "moved"],
+     ["", "quietly ", "gets "],
+     ["deleted", "marked as read", "topped  up", "removed", "moved", "hidden"],
      ["", " and deleted", "x"]],
+    [["", "x", "a ", "the ", "any ", "A "], ["tag ", "`x` ", "x.y ", "ref  "],
+     ["given ", "passed in ", "provided  ", "supplied ", "argument ", "param ", "field ", "sent "],
+     ["", "also ", "then "], ["", "is ", "are ", "gets ", "will be "], ["", "quietly "],
+     ["deletes", "removed", "tagged", "adds", "replace"], ["", " it", " to it", " the set"]],
+    [["pass ", "give ", "supply ", "provide ", "xpass ", "pass\n"], ["", "a ", "the ", "it "],
+     ["tag ", "x.y ", "tags "], ["", "here "], ["to ", "to\t"], ["delete ", "overwrite "],
+     ["them", "it"]],
     [[", ", ",  ", ","], ["emailed", "blocked", "filed", "shared", "sent"],
      [" to", " from", " as", " with", ""], [" x", ""]],
     [["", "x", "entries, "], ["which ", "that ", "whichthe "], ["this ", "each ", "a "],
@@ -159,7 +168,7 @@ def test_substring_tests_never_rule_out_a_match(text: str) -> None:
     if d._IN_PLACE.search(text):
         assert "in place" in lowered or "in-place" in lowered
     if contains_any(lowered, d._HANDED_OVER) or any(
-            contains_any(lowered, clues) for _, clues in d._BARE_CLUES):
+            contains_any(lowered, clues) for _, clues, _ in d._BARE_CLUES):
         assert contains_any(lowered, d._ANY_CLUE)
     if d._BY_THIS_CALL.search(text):
         assert contains_any(text, d._DONE_BY_WORDS)
@@ -167,6 +176,33 @@ def test_substring_tests_never_rule_out_a_match(text: str) -> None:
         assert contains_any(text.lower(), d._HELD_CLUES)
     assert d._HAS_PASSIVE_WORD(text) == contains_any(text, d._PASSIVE_WORDS)
     assert substring_test(("ab", "xaby", "b"), "ab")(text) == contains_any(text, ("ab", "xaby", "b"))
+    _held_by_every_match(text)
+
+
+@pytest.mark.parametrize("text", [
+    "x. Old jobs are hidden and deleted", "It will be Marked As Read", "they are dropped",
+    "A tag supplied  adds it", "the `x` field then deletes it", "Values sent in `x` replace it",
+    "Records given replace the set", "a tag passed in is removed", "x.y param deletes them",
+])
+def test_patterns_searched_first_never_rule_out_a_match_on_examples(text: str) -> None:
+    _held_by_every_match(text)
+
+
+def _held_by_every_match(text: str) -> None:
+    """The patterns searched first, for what every match of a slower one holds, find something
+    wherever it matches."""
+    lowered = blind_lower(text)
+    for pattern, _, held in d._BARE_CLUES:
+        if held is not None and pattern.search(lowered):
+            assert held.search(lowered), pattern.pattern
+    if d._ONE_GIVEN_IS.search(lowered):
+        assert d._GIVEN_IS.search(lowered)
+    for pattern, held in ((d._PASSIVE_ACT, d._PASSIVE_SAID),
+                          (d._VALUES_GIVEN, d._VALUES_GIVEN_SAID)):
+        if pattern.search(text):
+            assert held.search(text), pattern.pattern
+        if next(blind_finditer(pattern, text, lowered), None):
+            assert blind_search(held, text, lowered), pattern.pattern
 
 
 # Case-blind patterns searched with their twins without IGNORECASE on lower-cased ASCII text.
@@ -508,9 +544,40 @@ def test_a_pattern_not_opening_with_the_word_is_searched_as_written() -> None:
     assert word_first(re.compile(r"\bwith\s+x"), "with").pattern == r"with(?<!\wwith)\s+x"
 
 
+# `_PASSED_BARE_TO` as it was written before its words were made ones the engine skips to.
+_PLAIN_PASSED_BARE_TO = re.compile(
+    r"\b(?:pass|give|supply|provide)\s+(?:an?\s+|the\s+)?(?!(?:it|them|this|that|these"
+    r"|those|one)\b)[a-z_][\w.-]{0,39}\s+(?:(?!to\b)[\w'`-]+\s+){0,2}?to\s+([a-z]+)\s+(\w+)")
+
+
+@pytest.mark.parametrize("text", [
+    "pass tags to delete them", "xpass tags to delete them", "Pass x.y here to overwrite it",
+    "give it to delete it", "to supply the tag to delete it; provide tag to\tdelete it",
+    "\u0131pass tags to delete them", "é supply tags to delete it", "_give x to delete it",
+])
+def test_words_the_engine_skips_to_match_where_the_word_boundary_does(text: str) -> None:
+    _same_as_after_a_word_boundary(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(odd_texts)
+def test_words_the_engine_skips_to_find_what_the_boundary_pattern_finds(text: str) -> None:
+    _same_as_after_a_word_boundary(text)
+
+
+def _same_as_after_a_word_boundary(text: str) -> None:
+    lowered = blind_lower(text)
+    for searched in (text, lowered):
+        assert _found(d._PASSED_BARE_TO.finditer(searched)) \
+            == _found(_PLAIN_PASSED_BARE_TO.finditer(searched))
+    skipped = re.compile(first_letters_skipped_to(("give", "given", "x", "pass")) + r"\w*")
+    assert _found(skipped.finditer(text)) \
+        == _found(re.compile(r"\b(?:give|given|x|pass)\w*").finditer(text))
+
+
 def test_every_word_an_argument_rule_needs_holds_one_of_the_stems_looked_for_first() -> None:
     # A word added to a rule's clues without its stem would be ruled out before the rule runs.
-    for word in (*d._HANDED_OVER, *(clue for _, clues in d._BARE_CLUES for clue in clues)):
+    for word in (*d._HANDED_OVER, *(clue for _, clues, _ in d._BARE_CLUES for clue in clues)):
         assert contains_any(word, d._ANY_CLUE), word
 
 

@@ -26,6 +26,7 @@ from policytui.risk.words import (
     blind_search,
     case_plain,
     contains_any,
+    first_letters_skipped_to,
     first_sentence,
     join_phrasal,
     leftmost_matches,
@@ -1741,16 +1742,9 @@ _LATER_VERB_OR_CLAUSE = {
     ";": re.compile(r";\s+(?:(?:also|then)\s+([a-z]+s)|([a-z]+s))\s+([a-z]+)")}
 # A later sentence saying in the passive that something is removed or paid for: "The message is
 # removed from the queue", "If the stack is stuck, it will be deleted".
-_PASSIVE_ACT = re.compile(
-    # Any subject for the participles that only ever act ("Old jobs are deleted", "Offsets
-    # are committed automatically")...
-    # ... or "it"/"they" anywhere: "If the invoice is still a draft it is finalised first".
-    # (A label may open the sentence: "Note: retrieved orders are acknowledged".)
-    r"(?:(?:^|[.!?;]\s+)(?:[A-Za-z]+:\s+)?(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets|get)"
-    r"|\bit\s+will\s+be"
-    r"|\b(?:it|they)\s+(?:is|are))"
-    r"\s+(?:[a-z]+ly\s+)?"
-    r"(deleted|purged|destroyed|erased|wiped|revoked|terminated|charged|debited"
+# The participles that only ever act, said after "is", "are", "be" or "get" ...
+_PASSIVE_ACTS = (
+    r"deleted|purged|destroyed|erased|wiped|revoked|terminated|charged|debited"
     r"|restarted|committed|archived|marked\s+as\s+(?:read|seen|done|complete)"
     r"|overwritten|invalidated|expunged|evicted|reclaimed|moved"
     # Participles that only ever say a call acted on what it found: "Stopped instances are
@@ -1763,13 +1757,25 @@ _PASSIVE_ACT = re.compile(
     r"|flagged\s+as\s+\\?(?:seen|read|processed|done)"
     r"|written\s+back"
     # What is kept as a new thing: "The translation is stored as a new language version".
-    r"|(?:stored|saved|kept)\s+as\s+(?:a\s+)?new)\b"
+    r"|(?:stored|saved|kept)\s+as\s+(?:a\s+)?new")
+# ... and those said after "and", joined to a first participle.
+_PASSIVE_JOINED_ACTS = (r"deleted|purged|destroyed|erased|wiped|revoked|terminated|charged"
+                        r"|debited|archived|pruned|written\s+back")
+_PASSIVE_ACT = re.compile(
+    # Any subject for the participles that only ever act ("Old jobs are deleted", "Offsets
+    # are committed automatically")...
+    # ... or "it"/"they" anywhere: "If the invoice is still a draft it is finalised first".
+    # (A label may open the sentence: "Note: retrieved orders are acknowledged".)
+    r"(?:(?:^|[.!?;]\s+)(?:[A-Za-z]+:\s+)?(?:[\w-]+\s+){1,6}(?:is|are|will\s+be|gets|get)"
+    r"|\bit\s+will\s+be"
+    r"|\b(?:it|they)\s+(?:is|are))"
+    r"\s+(?:[a-z]+ly\s+)?"
+    r"(" + _PASSIVE_ACTS + r")\b"
     # A second participle joined to the first: "Received messages are hidden from other
     # consumers and deleted on acknowledgement", "Missing keys are filled with defaults and
     # written back".
     r"|(?:^|[.!?;]\s+)(?:[\w-]+\s+){1,6}(?:is|are)\s+[a-z]+(?:ed|en)\b[^.;]{0,60}?\band\s+"
-    r"(deleted|purged|destroyed|erased|wiped|revoked|terminated|charged|debited|archived"
-    r"|pruned|written\s+back)\b"
+    r"(" + _PASSIVE_JOINED_ACTS + r")\b"
     # ... and a determiner before the subject of "removed", which is as often said of what a
     # reply leaves out ("Whitespace between XML tags is removed").
     r"|(?:^|[.!?]\s+)(?:the|this|that|its|each|every|any|all|these|those|your)\s+"
@@ -1781,6 +1787,14 @@ _PASSIVE_ACT = re.compile(
     r"(removed|dropped)\b(?!\s+from\s+(?:the\s+|its\s+)?(?:output|response|result|results"
     r"|reply|list|text|payload|answer))",
     re.IGNORECASE)
+# What every match of `_PASSIVE_ACT` ends with: "is", "are", "be", "get(s)" or "and" before
+# the participle. Searched first (in lower-cased text, from each first letter of those words):
+# the pattern opens with a sentence mark, a word boundary or the start, gives the engine
+# nothing to skip to, and costs some eight times as much over the few texts that hold one of
+# its participles, most of which do not say it so.
+_PASSIVE_SAID = re.compile(
+    r"(?:is|are|be|gets|get|and)\s+(?:[a-z]+ly\s+)?(?:" + _PASSIVE_ACTS + "|"
+    + _PASSIVE_JOINED_ACTS + r"|removed|dropped)\b", re.IGNORECASE)
 # A subject that denies the passive after it: "Nothing is charged", "No files are deleted".
 _DENIED_SUBJECT = re.compile(r"[.!?;]?\s*(?:[A-Za-z]+:\s+)?(?:nothing|no|none|neither)\b",
                              re.IGNORECASE)
@@ -2520,6 +2534,10 @@ _ONE_GIVEN_IS = re.compile(
     r"\b(?:an?|the|any)\s+[a-z_][\w.-]{0,39}\s+(?:given|passed|provided|supplied)(?:\s+in)?"
     r"\s+(?:is|are|gets?|will\s+be)\s+(?:[a-z]+ly\s+)?([a-z]{3,}ed)\b"
     r"(\s+(?:to|from)\s+(?:it|them|its|their)\b)?")
+# What every match of `_ONE_GIVEN_IS` says from its handed word on, searched first: the
+# pattern opens with a word boundary and is tried at every character.
+_GIVEN_IS = re.compile(r"(?:given|passed|provided|supplied)(?:\s+in)?\s+(?:is|are|gets?|will\s+be)"
+                       r"\s+(?:[a-z]+ly\s+)?[a-z]{3,}ed\b")
 _WITH_AN_ARGUMENT = re.compile(
     r"\bwith\s+(?:`[\w.-]+`|[a-z]+_[a-z_.]+)(?:\s+(?:set|given|true|on|passed|provided))?\s*,?"
     r"\s+(?!(?:[\w'`-]+\s+){0,6}?(?:output|result|results|response|reply|format)\b)"
@@ -2552,7 +2570,7 @@ def given_in_another_order(lowered: str) -> tuple[str, str] | None:
                   else ()):
         if _FILLED_IN.isdisjoint(found.group(0).split()):
             return found.group(1), _given_kind(found.group(1))
-    for found in _ONE_GIVEN_IS.finditer(lowered):
+    for found in _ONE_GIVEN_IS.finditer(lowered) if _GIVEN_IS.search(lowered) else ():
         kind = _acting_participle(found.group(1))
         if kind is None and found.group(2) and _participle_of(found.group(1)) is None:
             kind = v.WRITE  # an act the table lacks, done to what the call is about
@@ -2939,7 +2957,7 @@ def later_act(description: str) -> tuple[str, str] | None:
         if acts is not None:
             return acts
     # Substring tests first: most descriptions have no such participle and no side effects.
-    if _HAS_PASSIVE_WORD(opening):
+    if _HAS_PASSIVE_WORD(opening) and blind_search(_PASSIVE_SAID, opening, lowered) is not None:
         # "Nothing is charged or transferred", "No file is deleted": a subject that denies
         # says the act is not done.
         passive = next((found for found in blind_finditer(_PASSIVE_ACT, opening, lowered)
@@ -3185,6 +3203,12 @@ _VALUES_GIVEN = re.compile(
     r"\b(?:(?:given|sent|passed|provided|supplied)\s+[a-z]+s|[a-z]+s\s+(?:given|sent|passed"
     r"|provided|supplied)(?:\s+(?:in|as|via|through)\s+`[^`\n]{1,40}`)?)\s+([a-z]+)\s+(\w+)",
     re.IGNORECASE)
+# What every match of `_VALUES_GIVEN` says from its handed word on, searched first (from each
+# first letter of those words in lower-cased text): the pattern opens with a word boundary and
+# is tried at every character.
+_VALUES_GIVEN_SAID = re.compile(
+    r"(?:given|sent|passed|provided|supplied)(?:\s+(?:in|as|via|through)\s+`[^`\n]{1,40}`)?"
+    r"\s+[a-z]+\s+\w", re.IGNORECASE)
 _HANDED_OVER = ("given", "sent", "passed", "provided", "supplied")
 # What every match of `_PASSED_TO` and of `_VALUES_GIVEN` holds, in text lowered by
 # `blind_lower`: one of these words, white space, then "`" or a letter a-z. Looking for it
@@ -3240,8 +3264,10 @@ _TUNES = frozenset("set change control override adjust limit restrict toggle swi
 #   new pipeline on it";
 # - one called an argument, a parameter or a field: "a text argument adds one".
 #   Not a pronoun handed to another tool: "pass it to arkime_sessions to run it".
+# (`first_letters_skipped_to`: r"\b(?:pass|give|supply|provide)" that the engine skips to.)
 _PASSED_BARE_TO = re.compile(
-    r"\b(?:pass|give|supply|provide)\s+(?:an?\s+|the\s+)?(?!(?:it|them|this|that|these"
+    first_letters_skipped_to(("pass", "give", "supply", "provide"))
+    + r"\s+(?:an?\s+|the\s+)?(?!(?:it|them|this|that|these"
     r"|those|one)\b)[a-z_][\w.-]{0,39}\s+(?:(?!to\b)[\w'`-]+\s+){0,2}?to\s+([a-z]+)\s+(\w+)")
 _ONE_GIVEN_DOES = re.compile(
     r"\b(?:an?|the|any)\s+[a-z_][\w.-]{0,39}\s+(?:given|passed|provided|supplied)(?:\s+in)?"
@@ -3249,10 +3275,20 @@ _ONE_GIVEN_DOES = re.compile(
 _ARGUMENT_NAMED_DOES = re.compile(
     r"\b[a-z_][\w.-]{0,39}\s+(?:argument|parameter|param|field)\s+"
     r"(?:(?:also|then|instead)\s+)?([a-z]+s)\s+(\w+)")
-# What each of them needs in the text, looked for before the pattern is tried.
-_BARE_CLUES = ((_PASSED_BARE_TO, ("pass ", "give ", "supply ", "provide ")),
-               (_ONE_GIVEN_DOES, ("passed ", "given ", "provided ", "supplied ")),
-               (_ARGUMENT_NAMED_DOES, (" argument ", " parameter ", " param ", " field ")))
+# What the last two say from the word that hands the argument in, which every match holds:
+# searched before them where that word stands, since they open with the argument's name, and
+# so with a word boundary, and are tried at every character (these, at each first letter of
+# the word, are a fifth of the cost, and most texts that name an argument so hold none).
+_GIVEN_DOES = re.compile(r"(?:given|passed|provided|supplied)(?:\s+in)?\s+"
+                         r"(?:(?:also|then|instead)\s+)?[a-z]+s\s+\w")
+_NAMED_DOES = re.compile(r"(?:argument|parameter|param|field)\s+"
+                         r"(?:(?:also|then|instead)\s+)?[a-z]+s\s+\w")
+# What each of them needs in the text, looked for before the pattern is tried: words, then
+# a pattern that every match holds (or None).
+_BARE_CLUES: tuple[tuple[re.Pattern[str], tuple[str, ...], re.Pattern[str] | None], ...] = (
+    (_PASSED_BARE_TO, ("pass ", "give ", "supply ", "provide "), None),
+    (_ONE_GIVEN_DOES, ("passed ", "given ", "provided ", "supplied "), _GIVEN_DOES),
+    (_ARGUMENT_NAMED_DOES, (" argument ", " parameter ", " param ", " field "), _NAMED_DOES))
 # What every word of `_HANDED_OVER` and every clue above holds: a text without any of these
 # (most texts) has none of them, found in 8 passes over the text rather than 17.
 _ANY_CLUE = ("provide", "pass", "give", "suppl", "sent", " param", " argument ", " field ")
@@ -3267,21 +3303,24 @@ def argument_act(description: str) -> tuple[str, str] | None:
     if not ticked and "=" not in opening and not contains_any(lowered, _ANY_CLUE):
         return None  # the common case, after one pass over the text for each stem
     handed = ticked or contains_any(lowered, _HANDED_OVER)
-    bare = [pattern for pattern, clues in _BARE_CLUES if contains_any(lowered, clues)]
+    bare = [(pattern, held) for pattern, clues, held in _BARE_CLUES
+            if contains_any(lowered, clues)]
     passing = "=" in opening and _SET_THEN_TO.search(lowered) is not None
     if not handed and not passing and not bare:
         return None  # the common case, without a search
     blind = lowered if lowered.isascii() else blind_lower(opening)
     found_all: list[re.Match[str]] = []
-    for pattern in bare:
-        found_all += pattern.finditer(blind)
+    for pattern, held in bare:
+        if held is None or held.search(blind) is not None:
+            found_all += pattern.finditer(blind)
     if passing:
         found_all += _passed_as_set(opening, blind)
     if ticked:
         found_all += _ARGUMENT_DOES.finditer(opening)
         if _passed_to_said(blind):
             found_all += _PASSED_TO.finditer(opening)
-    if handed and _values_given_said(blind):
+    if (handed and _values_given_said(blind)
+            and blind_search(_VALUES_GIVEN_SAID, opening, lowered) is not None):
         found_all += blind_finditer(_VALUES_GIVEN, opening, lowered)
     for found in found_all:
         word, after = found.group(1).lower(), found.group(2).lower()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from policytui.risk.lexicon import READ_VERBS, WRITE_VERBS
@@ -162,6 +162,15 @@ def word_first(pattern: re.Pattern[str], word: str) -> re.Pattern[str]:
             or rest[:1] in ("?", "*", "+", "{") or pattern.flags & re.IGNORECASE):
         return pattern
     return re.compile(f"{word}(?<!\\w{word})" + rest, pattern.flags)
+
+
+def first_letters_skipped_to(words: Iterable[str]) -> str:
+    """The regular expression `\\b(?:word|word|...)` for `words` (each opening with a letter),
+    written so that the engine skips straight to their first letters: each word checks for the
+    boundary before it by a lookbehind after its first letter ("p(?<!\\wp)ass"), which holds
+    exactly where the boundary does, a letter following it. A pattern opening with `\\b` gives
+    the engine nothing to skip to, and is tried at every character."""
+    return "(?:" + "|".join(f"{word[0]}(?<!\\w{word[0]}){word[1:]}" for word in words) + ")"
 
 
 def after_marks(text: str, patterns: dict[str, re.Pattern[str]]) -> Iterator[re.Match[str]]:
