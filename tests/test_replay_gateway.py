@@ -216,6 +216,49 @@ def test_an_audit_log_replays_with_unknowns_where_values_matter(filesystem_recor
     }
 
 
+def test_paths_under_a_folder_a_setting_names_are_recorded_and_replayed(tmp_path: Path, test_servers: Path) -> None:
+    """A shell's settings name folders (WORKSPACE=~/work, GOPATH, PYTHONPATH, a list of them):
+    they are long, so they were counted as possible credentials, and every path the agent sent
+    under such a folder was recorded as "[redacted]"; a draft that keeps writes in one folder
+    could then decide none of the recorded writes. A setting that names folders on this machine
+    is no credential; a long value that names none, and a folder under a name that says secret,
+    still are."""
+    import anyio
+
+    server = _server(test_servers, "filesystem")
+    root = tmp_path / "work"
+    (root / "project").mkdir(parents=True)
+    policy = _write(tmp_path / "live.json", {"version": "1", "default": "allow"})
+    settings = {
+        "WORKSPACE": str(root),
+        "TOOLS_PATH": os.pathsep.join((str(tmp_path), str(root / "project"))),
+        "RELEASE_NAME": "blue-heron-7731",  # long and no folder: a possible credential still
+        "DEPLOY_KEY": str(root / "project"),  # a folder, but given as a credential
+    }
+
+    async def traffic() -> None:
+        async with recording_gateway(tmp_path, policy, [str(server), str(root)], env=settings) as client:
+            await client.call_tool("write_file", {"path": str(root / "project" / "a.txt"), "content": "a"})
+            await client.call_tool("write_file", {"path": str(root / "b.txt"), "content": "blue-heron-7731"})
+
+    anyio.run(traffic)
+    recording = tmp_path / "recording.jsonl"
+    recorded = [json.loads(line)["arguments"] for line in recording.read_text(encoding="utf-8").splitlines()]
+    assert recorded == [
+        {"path": "[redacted]", "content": "a"},  # under DEPLOY_KEY's folder
+        {"path": str(root / "b.txt"), "content": "[redacted]"},
+    ]
+
+    # The path recorded whole is decided by a draft that keeps writes in the project folder.
+    draft = _write(tmp_path / "draft.json", {"version": "1", "default": "allow", "tools": {"write_file": {
+        "require": [{"path": "args.path", "op": "regex", "value": f"^{root / 'project'}/"}]}}})
+    report = json.loads(replay(str(recording), "--policy", str(draft), "--json").stdout)
+    assert {(c["tool"], c["change"]): c["calls"] for c in report["changes"]} == {
+        ("write_file", "unknown"): 1,
+        ("write_file", "newly_denied"): 1,
+    }
+
+
 def test_secrets_are_redacted_from_the_recording(tmp_path: Path, everything: Path) -> None:
     import anyio
 

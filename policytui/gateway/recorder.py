@@ -18,6 +18,7 @@ text "[redacted]".
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,16 @@ _CREDENTIAL_NOUN = re.compile(
 )
 
 
+def _names_things_on_this_machine(value: str) -> bool:
+    """Whether a setting's value is the absolute path of a file or folder that exists here, or a
+    list of them (`PYTHONPATH`, `WORKSPACE=/home/me/work`). Such a setting is no credential, and
+    counting it as one would hide every path the agent sends under that folder, leaving replay
+    unable to decide a condition on a path. A value that names nothing here stays a possible
+    credential."""
+    parts = [part for part in value.split(os.pathsep) if part]
+    return bool(parts) and all(os.path.isabs(part) and os.path.exists(part) for part in parts)
+
+
 def recording_secrets(spec: ServerSpec) -> list[str]:
     """The server's secrets, as for messages, less the values only ordinary process settings
     hold (PATH, HOME, LANG: hiding them would hide every path under the home folder).
@@ -57,11 +68,13 @@ def recording_secrets(spec: ServerSpec) -> list[str]:
     credential argument, a header, the URL's sign-in) stays a secret whatever setting holds it
     too, and one under a name that ends in a credential's word (API_KEY=pw1) counts however
     short; `redact_arguments` finds one under 4 characters where it stands as a word."""
-    def plain(key: str) -> bool:
-        return _PLAIN_ENV.match(key) is not None and not env_name_says_secret(key)
+    def plain(key: str, value: str) -> bool:
+        if env_name_says_secret(key):
+            return False
+        return _PLAIN_ENV.match(key) is not None or _names_things_on_this_machine(value)
 
-    only_plain = {value for key, value in spec.env.items() if plain(key)}
-    only_plain -= {value for key, value in spec.env.items() if not plain(key)}
+    only_plain = {value for key, value in spec.env.items() if plain(key, value)}
+    only_plain -= {value for key, value in spec.env.items() if not plain(key, value)}
     only_plain -= set(spec.credentials())
     short = sorted({value for key, value in spec.env.items()
                     if value.strip() and env_name_says_secret(key) and _CREDENTIAL_NOUN.search(key)}, key=len, reverse=True)
