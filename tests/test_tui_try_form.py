@@ -287,3 +287,48 @@ async def test_a_long_text_pasted_as_the_tool_name_is_named_by_its_start(tmp_pat
                     shows=lambda: screen_text(app))
         hint = " ".join(screen_text(app).split()).split("hint: ", 1)[1]
         assert "more characters not shown)" in hint and len(hint) < 200, hint
+
+
+async def test_json_typed_after_5_goes_into_the_arguments_and_the_named_tool_stays(tmp_path: Path) -> None:
+    """`5` focuses the tool field with the selected tool's name in it, while the arguments'
+    field shows that tool's sample as its placeholder: a user who typed the arguments there
+    (`{"namespace": ...}`) replaced the tool's name with them, and Enter then named no tool. A
+    tool's name never begins with `{`: typed over the name put there, it starts the arguments,
+    and the name stays."""
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tool_box, args_box = app.query_one("#try-tool"), app.query_one("#try-args")
+        await select(pilot, "search_flows")
+        await pilot.press("5")
+        await until(lambda: app.focused is tool_box and tool_box.value == "search_flows",
+                    "search_flows named in the Try panel")
+        assert args_box.value == ""  # its sample shows as the placeholder
+        await pilot.press(*'{"namespace": "dev"}', "enter")
+        await until(lambda: "ALLOWED" in screen_text(app) or "DENIED" in screen_text(app), "the answer",
+                    shows=lambda: screen_text(app))
+        assert (tool_box.value, args_box.value) == ("search_flows", '{"namespace": "dev"}')
+        assert app.focused is args_box
+
+
+async def test_json_pasted_after_5_goes_into_the_arguments_and_a_typed_name_is_kept(tmp_path: Path) -> None:
+    """The same for a paste of the arguments; a name the user typed is theirs, and a `{` after
+    it is typed there as they typed it."""
+    from textual import events
+
+    app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tool_box, args_box = app.query_one("#try-tool"), app.query_one("#try-args")
+        await select(pilot, "search_flows")
+        await pilot.press("5")
+        await until(lambda: app.focused is tool_box and tool_box.value == "search_flows",
+                    "search_flows named in the Try panel")
+        app.post_message(events.Paste('{"namespace": "dev"}'))
+        await until(lambda: args_box.value == '{"namespace": "dev"}', "the paste in the arguments",
+                    shows=lambda: (tool_box.value, args_box.value))
+        assert tool_box.value == "search_flows" and app.focused is args_box
+
+        await pilot.press("shift+tab", "ctrl+u", *"manage_flow{")
+        await pilot.pause()
+        assert (tool_box.value, app.focused) == ("manage_flow{", tool_box)

@@ -94,7 +94,11 @@ class ViewActions(EditorBase):
         await super().on_event(event)
 
     def on_key(self, event: Any) -> None:
-        if self.key_order.take_back(event) or type_into_focused(self, event):
+        if self.key_order.take_back(event):
+            return
+        if event.character == "{":
+            self._arguments_typed_over_the_named_tool()
+        if type_into_focused(self, event):
             return
         if self.state is None and self.screen is self.main:
             self._say_keys_wait_for_tools(event.key)
@@ -166,8 +170,27 @@ class ViewActions(EditorBase):
                     timeout=KEYS_WAIT_NOTICE_SECONDS)
 
     def on_paste(self, event: events.Paste) -> None:
-        if not self.key_order.take_back(event):
-            type_into_focused(self, event)
+        if self.key_order.take_back(event):
+            return
+        if event.text.lstrip().startswith("{"):
+            self._arguments_typed_over_the_named_tool()
+        type_into_focused(self, event)
+
+    def _arguments_typed_over_the_named_tool(self) -> bool:
+        """A `{` typed (or a JSON object pasted) over the tool's name that `5` put in the Try
+        panel, while the arguments' field is empty and shows the tool's sample as its
+        placeholder: the user is typing the arguments, since no tool's name begins with `{`.
+        The name stays and the focus moves to the arguments, where the text is then typed;
+        before, the name was replaced with the arguments and Enter named no tool. True when it
+        moved."""
+        tool_box = self.focused
+        if not isinstance(tool_box, Input) or tool_box.id != "try-tool":
+            return False  # checked first: the panels are mounted after the first frame
+        args_box = self.main.query_one("#try-args", Input)
+        if not tool_box.value or tool_box.value != self._try_filled_tool or args_box.value.strip():
+            return False
+        self.main.set_focus(args_box)
+        return True
 
     def action_clear_filter(self) -> None:
         table = self.main.query_one(ToolTable)
