@@ -184,3 +184,41 @@ async def test_del_in_the_list_of_limits_removes_the_limit_it_lands_on(tmp_path:
         await until(lambda: app.screen is app.main, "the dialog applied")
         assert app.state is not None
         assert "limits" not in app.state.policy.to_document()["tools"].get("manage_flow", {})
+
+
+async def test_the_keys_docs_give_for_writes_only_inside_one_folder_write_that_condition(tmp_path: Path) -> None:
+    """docs/tui.md, "Writes only inside one folder": the keys it lists, pressed on the
+    filesystem server's tools, write a `require` regex on write_file's path, and the call it
+    names as refused is refused."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import load_server_fixture
+
+    from policytui.tui import make_app
+
+    data = load_server_fixture("server-filesystem")
+    listing = ServerListing.from_tool_dicts(data["tools"], server_name="filesystem", transport="stdio")
+    policy_path = tmp_path / "policy.json"
+    policy_path.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"write_file": {}}}))
+    app = make_app(policy_path=policy_path, listing=listing)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await select(pilot, "write_file")
+        await pilot.press("c")
+        await until(lambda: "Conditions for write_file" in screen_text(app), "the conditions dialog")
+        await pilot.press("shift+tab", "shift+tab", "shift+tab", "enter", "up", "up", "enter",
+                          "tab", "tab", "enter", *["down"] * 8, "enter", "tab", *"^/home/me/project/",
+                          "enter", "ctrl+s")
+        await until(lambda: app.screen is app.main, "the dialog applied", shows=lambda: screen_text(app))
+        await pilot.press("ctrl+s")
+        await until(lambda: "require" in policy_path.read_text(), "the policy saved")
+    saved = json.loads(policy_path.read_text())
+    assert saved["tools"]["write_file"]["require"] == [
+        {"path": "args.path", "op": "regex", "value": "^/home/me/project/"}]
+    def check(path: str) -> int:
+        return subprocess.run([sys.executable, "-m", "policytui", "check", str(policy_path), "write_file",
+                               "--args", json.dumps({"path": path})], capture_output=True, timeout=60).returncode
+
+    assert (check("/home/me/project/a.txt"), check("/home/me/project/../.ssh/x")) == (0, 1)
