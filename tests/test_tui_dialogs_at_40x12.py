@@ -103,3 +103,40 @@ async def test_the_reason_label_of_the_conditions_dialog_reads_whole_on_a_narrow
         await tab_to(pilot, "rule-reason")
         shown = " ".join(" ".join(dialog_lines(app)).split())
         assert "reason shown to the agent when this tool is denied (optional)" in shown, shown
+
+
+@pytest.mark.parametrize("size", [(60, 20), SMALLEST])
+async def test_the_conditions_dialog_opens_on_its_title_with_its_focused_field_in_view(tmp_path, size) -> None:  # type: ignore[no-untyped-def]
+    """At 60x20 the conditions dialog opened scrolled past its title, which names the tool whose
+    conditions these are: the focus on the value field had scrolled it there. It opens as high
+    as the focused field lets it, the title in view wherever the field fits under it."""
+    import json
+
+    from conftest import load_server_fixture
+    from test_tui_app import select
+
+    from policytui.toolinfo import ServerListing
+
+    listing = ServerListing.from_tool_dicts(load_server_fixture("server-filesystem")["tools"],
+                                            server_name="filesystem", transport="stdio")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"version": "1", "default": "deny", "tools": {"write_file": {
+        "reason": "writes only in the project folder",
+        "require": [{"path": "args.path", "op": "regex", "value": "^/home/me/project/"}]}}}))
+    app = make_app(policy_path=policy, listing=listing)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await select(pilot, "write_file")
+        await pilot.press("c")
+        await until(lambda: app.screen.id == "conditions-screen" and app.focused is not None
+                    and app.focused.id in ("cond-value", "cond-choice"), "the conditions form")
+        await pilot.pause()
+        await pilot.pause()
+        dialog = app.screen.query_one("#dialog")
+        focused = app.focused
+        assert focused is not None
+        # The focused field is inside the dialog's visible region.
+        region, shown = focused.region, dialog.content_region
+        assert shown.y <= region.y and region.bottom <= shown.bottom, (region, shown, screen_text(app))
+        if size == (60, 20):
+            assert "Conditions for write_file" in screen_text(app), screen_text(app)

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -140,7 +141,24 @@ class ConditionsScreen(DialogScreen[RuleResult | None]):
         self._refill()
         self._path_changed()
         choice = self.query_one("#cond-choice", Select)
-        (choice if choice.display else self.query_one("#cond-value", Input)).focus()
+        field = choice if choice.display else self.query_one("#cond-value", Input)
+        # On a short terminal the focus scrolled the dialog past its title, which names the tool
+        # whose conditions these are (Textual centres a field focused before the layout is
+        # known): the dialog stays at its top, and scrolls only as far as the field needs.
+        self.set_focus(field, scroll_visible=False)
+        self.call_after_refresh(self._show_title_and_field, field)
+
+    def _show_title_and_field(self, field: Widget) -> None:
+        if self.focused is not field:
+            return  # keys typed behind `c` moved on (Tab to Add): that one is scrolled to
+        self.query_one("#dialog").scroll_home(animate=False, immediate=True)
+        field.scroll_visible(animate=False, immediate=True)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Textual scrolls to a focused widget only when it lies outside the box, and Add, just
+        # under the value field, lies inside it behind the docked row of buttons: scrolled to
+        # here, the docked row is allowed for.
+        self.call_after_refresh(event.widget.scroll_visible, animate=False)
 
     # ----- form behaviour -----------------------------------------------------------------
 
