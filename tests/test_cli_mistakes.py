@@ -1380,3 +1380,17 @@ def test_an_output_name_that_is_empty_or_spaces_is_refused_by_every_writer(tmp_p
                                "standard output")
         assert done.stdout == "", done.stdout
     assert [path.name for path in tmp_path.iterdir()] == []  # nothing written, not even the state folder's
+
+
+def test_the_recommended_presets_help_names_the_overwrites_it_hides(tmp_path: Path) -> None:
+    """`init --preset recommended` on the filesystem server hides `write_file` (it overwrites a
+    file whole: Destructive, Critical), and `init --help` says the preset hides overwrites, not
+    only deletions (a user read "deletions hidden" and could not find write_file)."""
+    server = Path(__file__).parent / "fixtures" / "servers" / "server-filesystem.json"
+    made = run(tmp_path, "init", "--from", str(server), "--preset", "recommended", "-o", "policy.json")
+    assert made.returncode == 0, made.stderr
+    hidden = json.loads((tmp_path / "policy.json").read_text(encoding="utf-8"))["hide"]
+    assert "write_file" in hidden
+    helped = run(tmp_path, "init", "--help")
+    words = " ".join(helped.stdout.split())
+    assert "recommended: " in words and "delete, wipe or overwrite data hidden" in words, words

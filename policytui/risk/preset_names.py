@@ -13,7 +13,7 @@ PRESETS: tuple[str, ...] = (RECOMMENDED, READ_ONLY, LOCKDOWN, PERMISSIVE_WITH_AP
 PRESET_SUMMARIES: dict[str, str] = {
     RECOMMENDED: "reads allowed, writes and runs rate-limited, changes to existing data, money, "
                  "reads of secrets and tools that say nothing of what they do need approval, "
-                 "deletions hidden; unknown tools denied",
+                 "tools that delete, wipe or overwrite data hidden; unknown tools denied",
     READ_ONLY: "only tools (and actions) that read are allowed (reads of secrets need approval); everything else denied",
     LOCKDOWN: "every call denied; destructive and financial tools hidden",
     PERMISSIVE_WITH_APPROVAL: "everything allowed, except that running code, destroying data "
