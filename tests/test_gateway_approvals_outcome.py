@@ -34,6 +34,7 @@ from test_gateway_approvals_withdrawn import (
     until_waiting,
 )
 from test_gateway_redteam import call, flows_server, stdio_gateway
+from test_state_locked_file import locked
 
 from policytui.gateway.store import open_store
 
@@ -379,3 +380,33 @@ async def test_ctrl_c_while_approve_waits_says_the_approval_stands(tmp_path: Pat
         assert await gw.answer(5) is not None
         assert await gw.answer(6) is not None
     assert sorted(call["arguments"]["flow_id"] for call in gw.executed()) == ["a", "b"]
+
+
+async def test_ctrl_c_while_the_approval_is_being_written_says_it_stands_once_written(tmp_path: Path) -> None:
+    """ctrl+c while `approve` is still writing the answer (here the state file is held locked by
+    another program, so the write waits): the answer is written once the file is free, and the
+    command says it stands, exit 130. Before, ctrl+c pressed once the answer was in the store
+    but before the command knew it ended the command without a word, which reads as an
+    approval taken back."""
+    installed = Path(sys.executable).parent / "policytui"
+    async with stdio_gateway(tmp_path, POLICY, flows_server(tmp_path), "--approvals", "queue") as gw:
+        await gw.send(delete(5, "a"))
+        held = await until_waiting(tmp_path, {"a"})
+        with locked(tmp_path / "state" / "state.sqlite") as locker:
+            approving = subprocess.Popen(
+                [str(installed), "approvals", "approve", held["a"], "--state-dir", str(tmp_path / "state")],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            await asyncio.sleep(1.5)  # it has read the call and waits for the file to write its answer
+            assert approving.poll() is None
+            approving.send_signal(signal.SIGINT)
+            await asyncio.sleep(0.2)
+            assert locker.stdin is not None
+            locker.stdin.write("\n")
+            locker.stdin.close()
+        out, err = await asyncio.to_thread(approving.communicate, timeout=60)
+        state = f" --state-dir {tmp_path / 'state'}"
+        assert (approving.returncode, out) == (130, ""), err
+        assert err == (f"policytui approvals: interrupted: call {held['a']} is approved all the same (an answer "
+                       f"cannot be taken back) and its gateway may send it; `policytui approvals show "
+                       f"{held['a']}{state}` says whether it did.\n")
+        assert await gw.answer(5) is not None

@@ -552,13 +552,20 @@ def test_millions_of_tiny_arrays_are_refused_before_they_are_parsed(gateway: Gat
         assert answer.status == 400 and answer.json()["error"]["code"] == wire.PARSE_ERROR
         assert "arrays and objects" in answer.json()["error"]["message"]
     assert _peak_mib(pid) - before < 60
-    # Brackets in strings are text: twice MAX_CONTAINERS of them, 16 to a string (the server
-    # parses an allowed call too, and pays for each string far more than for its bytes).
+    # Brackets in strings are text: twice MAX_CONTAINERS of them, 16 to a string. And a message
+    # just under the limit is parsed. Both are decided as usual: list_flows has conditions, and
+    # arguments of more than 100,000 values are denied unread (docs/policy.md), so each is a
+    # policy denial, not a refusal for its brackets, and neither reaches the server.
     brackets = b'"' + b"[{" * 8 + b'"'
-    assert gateway.post(headers, body(2, brackets, 2 * wire.MAX_CONTAINERS // 16)).status == 200
-    # A message just under the limit is decided as usual.
-    assert gateway.post(headers, body(3, b"[]", wire.MAX_CONTAINERS - 10)).status == 200
-    assert [args["namespace"] for _, args in gateway.check_server_side()] == ["many", "many"]
+    for request_id, filler, count in ((2, brackets, 2 * wire.MAX_CONTAINERS // 16),
+                                      (3, b"[]", wire.MAX_CONTAINERS - 10)):
+        answer = gateway.post(headers, body(request_id, filler, count))
+        assert answer.status == 200, answer.json()
+        result = answer.json()["result"]
+        assert result["isError"] is True and "more than 100,000 values" in result["content"][0]["text"], result
+    assert gateway.check_server_side() == []
+    denied = [line for line in gateway.audit() if line.get("rule") == "tools.list_flows.arguments"]
+    assert len(denied) == 2 and all(line["decision"] == "denied" for line in denied), denied
 
 
 @pytest.mark.parametrize("modern", [True, False], ids=["modern", "session"])

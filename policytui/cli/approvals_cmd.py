@@ -12,6 +12,7 @@ import argparse
 import getpass
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -436,8 +437,19 @@ def _answered(args: argparse.Namespace, queue: Any, approve: bool) -> tuple[bool
     `decision`, `by`, `mine`, `result`, `reason`)."""
     from policytui.gateway import approvals as queue_mod
 
-    decision = queue.answer(args.id, approve, by=_who())
+    # ctrl+c while the answer is being written is held until it is written (the store's own
+    # time-outs bound that), then answered below: pressed once the answer was in the store and
+    # before this command knew it, it ended the command without a word, which reads as an
+    # approval taken back.
+    pressed: list[bool] = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
     try:
+        decision = queue.answer(args.id, approve, by=_who())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        if pressed:
+            raise KeyboardInterrupt
         return _what_became_of(args, queue, approve, decision)
     except KeyboardInterrupt:
         # ctrl+c while waiting to hear whether the call was sent: the approval is written and
