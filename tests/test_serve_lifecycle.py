@@ -168,13 +168,11 @@ def assert_nothing_saved(server: Server) -> None:
 # -- the browser goes away -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("window", [[WINDOW], []], ids=["window-size", "no-window-size"])
-def test_a_screenshot_in_chromium_leaves_no_editor_running(
-    server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path, window: list[str]
-) -> None:
-    """Chromium loads the page, takes its screenshot and exits while the editor is starting:
-    the editor it started ends too, and the next browser may edit the file."""
-    shot = tmp_path / "page.png"
+def screenshot_opening_an_editor(server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path,
+                                 shot: Path, window: list[str]) -> subprocess.Popen[bytes]:
+    """A Chromium taking a screenshot of the page whose page has asked for an editor. On a
+    loaded machine Chromium may take its screenshot and leave before its page asks for one:
+    nothing was started, so the premise of the test did not hold, and a new Chromium is tried."""
     for _ in range(3):
         browser = chromium(
             browsers, server.served.url, *window, "--virtual-time-budget=15000",
@@ -183,11 +181,18 @@ def test_a_screenshot_in_chromium_leaves_no_editor_running(
         wait_for("Chromium to open the editor, or to exit",
                  lambda b=browser: bool(server.editors()) or b.poll() is not None, 60)
         if server.seen:
-            break
-        # On a loaded machine Chromium may take its screenshot and leave before its page asks
-        # for an editor: nothing was started, so the premise did not hold; a new Chromium.
-    else:
-        pytest.fail("three Chromiums took their screenshots and left without opening an editor")
+            return browser
+    pytest.fail("three Chromiums took their screenshots and left without opening an editor")
+
+
+@pytest.mark.parametrize("window", [[WINDOW], []], ids=["window-size", "no-window-size"])
+def test_a_screenshot_in_chromium_leaves_no_editor_running(
+    server: Server, browsers: list[subprocess.Popen[bytes]], tmp_path: Path, window: list[str]
+) -> None:
+    """Chromium loads the page, takes its screenshot and exits while the editor is starting:
+    the editor it started ends too, and the next browser may edit the file."""
+    shot = tmp_path / "page.png"
+    browser = screenshot_opening_an_editor(server, browsers, tmp_path, shot, window)
     started = set(server.seen)
     browser.wait(timeout=60)
     server.editors()
@@ -275,11 +280,7 @@ def test_stopping_serve_right_after_a_screenshot_leaves_no_editor(
     """Chromium takes its screenshot and exits, and `serve` is stopped at once, while the
     editor that page started is still being stopped: serve exits (130 on ctrl+c, else 0) and
     takes it along."""
-    browser = chromium(
-        browsers, server.served.url, WINDOW, "--virtual-time-budget=15000",
-        f"--screenshot={tmp_path / 'page.png'}", folder=tmp_path,
-    )
-    wait_for("Chromium to open the editor", lambda: bool(server.editors()), 60)
+    browser = screenshot_opening_an_editor(server, browsers, tmp_path, tmp_path / "page.png", [WINDOW])
     browser.wait(timeout=60)
     server.editors()
     server.served.process.send_signal(stop)
