@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_tui_app import document, kestra, ready, screen_text, select
@@ -289,6 +290,17 @@ async def test_a_long_text_pasted_as_the_tool_name_is_named_by_its_start(tmp_pat
         assert "more characters not shown)" in hint and len(hint) < 200, hint
 
 
+async def named_by_5(app: Any, pilot: Any, tool: str) -> tuple[Any, Any]:
+    """Once the editor is ready: `tool` selected and `5` pressed, which focuses the Try panel's
+    tool field with the tool's name in it. The tool and arguments fields."""
+    await ready(pilot)
+    tool_box, args_box = app.query_one("#try-tool"), app.query_one("#try-args")
+    await select(pilot, tool)
+    await pilot.press("5")
+    await until(lambda: app.focused is tool_box and tool_box.value == tool, f"{tool} named in the Try panel")
+    return tool_box, args_box
+
+
 async def test_json_typed_after_5_goes_into_the_arguments_and_the_named_tool_stays(tmp_path: Path) -> None:
     """`5` focuses the tool field with the selected tool's name in it, while the arguments'
     field shows that tool's sample as its placeholder: a user who typed the arguments there
@@ -297,12 +309,7 @@ async def test_json_typed_after_5_goes_into_the_arguments_and_the_named_tool_sta
     and the name stays."""
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        tool_box, args_box = app.query_one("#try-tool"), app.query_one("#try-args")
-        await select(pilot, "search_flows")
-        await pilot.press("5")
-        await until(lambda: app.focused is tool_box and tool_box.value == "search_flows",
-                    "search_flows named in the Try panel")
+        tool_box, args_box = await named_by_5(app, pilot, "search_flows")
         assert args_box.value == ""  # its sample shows as the placeholder
         await pilot.press(*'{"namespace": "dev"}', "enter")
         await until(lambda: "ALLOWED" in screen_text(app) or "DENIED" in screen_text(app), "the answer",
@@ -318,12 +325,7 @@ async def test_json_pasted_after_5_goes_into_the_arguments_and_a_typed_name_is_k
 
     app = make_app(policy_path=tmp_path / "policy.json", listing=kestra())
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        tool_box, args_box = app.query_one("#try-tool"), app.query_one("#try-args")
-        await select(pilot, "search_flows")
-        await pilot.press("5")
-        await until(lambda: app.focused is tool_box and tool_box.value == "search_flows",
-                    "search_flows named in the Try panel")
+        tool_box, args_box = await named_by_5(app, pilot, "search_flows")
         app.post_message(events.Paste('{"namespace": "dev"}'))
         await until(lambda: args_box.value == '{"namespace": "dev"}', "the paste in the arguments",
                     shows=lambda: (tool_box.value, args_box.value))
