@@ -271,7 +271,7 @@ class HttpRelayApp:
 
     def _stateless_of(self, grant: str) -> int:
         """The requests of `grant` sent without a session that are in progress."""
-        return sum(max(1, relay.in_progress()) for relay in self._stateless if relay.caller.grant == grant)
+        return sum(1 for relay in self._stateless if relay.caller.grant == grant)
 
     def cancel_calls(self) -> None:
         """Cancel every request still in progress, and refuse every body still arriving (the
@@ -542,14 +542,9 @@ class HttpRelayApp:
             try:
                 await self._serve_request(stateless, message, body, receive, send, modern_status=True)
             finally:
+                self._stateless.discard(stateless)
                 self._server_info = stateless._server_info_cache
                 stateless.close()
-                if stateless.in_progress():
-                    # Cancelled (its POST closed) once the server had it: still counted until
-                    # the server is done with it (`StdioRelay.hold_place`).
-                    stateless.on_settled = lambda: self._stateless.discard(stateless)
-                else:
-                    self._stateless.discard(stateless)
             return
         if message.get("method") == "initialize" and "id" in message:
             gone = refusal_when_down(self.gateway.upstream)

@@ -80,14 +80,12 @@ class InlineCall:
 
     def cancel(self) -> None:
         """The client cancelled the call (or left): the server is told to stop, the charge
-        stays (the tool may have run) and the audit line says "cancelled"; no answer is sent.
-        The call keeps its place among its client's requests in progress until the server is
-        done with it (`StdioRelay.hold_place`)."""
+        stays (the tool may have run) and the audit line says "cancelled"; no answer is sent."""
         relay = self.relay
         if relay._inflight.get(self.request_id) is self:
             del relay._inflight[self.request_id]
         upstream = relay.gateway.upstream
-        if isinstance(upstream, StdioUpstream) and upstream.abandon(self.upstream_id, relay.hold_place):
+        if isinstance(upstream, StdioUpstream) and upstream.abandon(self.upstream_id):
             relay.gateway.enforcer.finish_now(self.started, "cancelled")
 
 

@@ -355,10 +355,6 @@ class StdioRelay:
         # Tasks whose request is with the server (see `stopped`).
         self._forwarding: set[asyncio.Task[Any]] = set()
         self._server_info_cache: dict[str, Any] | None = None
-        # Requests this client cancelled that the server may still be working on
-        # (`hold_place`), and what is called once none of its requests is in progress any more.
-        self._withdrawn = 0
-        self.on_settled: Callable[[], None] | None = None
 
     # Writing ----------------------------------------------------------------------------------
 
@@ -810,38 +806,11 @@ class StdioRelay:
     def _over_limit(self) -> bool:
         """Whether this client has as many requests in progress as the gateway takes at once
         (`Gateway.max_in_progress`): each one awaiting the server's answer, a person's approval
-        or the gateway's decision counts, until it is answered or times out (`--call-timeout`);
-        one its client cancelled after it reached the server, until the server is done with it
-        (`hold_place`). Pings, `initialize` and notifications (a cancellation above all) are
-        never counted nor refused: a client can always cancel what it started."""
-        return len(self._inflight) + self._withdrawn >= self.gateway.max_in_progress  # `in_progress`, inlined
-
-    def in_progress(self) -> int:
-        """This client's requests in progress: those it awaits an answer to, and those it
-        cancelled that the server may still be working on (`hold_place`)."""
-        return len(self._inflight) + self._withdrawn
-
-    def hold_place(self) -> Callable[[], None]:
-        """Count a request its client cancelled once the server had it as still in progress,
-        until the returned function is called (the server answered it, the answer dropped; the
-        call time-out gave up on it; the connection failed). Calling it again does nothing.
-        Freed at once, the place would let a client that calls and cancels in a loop pile
-        unbounded work on a server that runs cancelled tools to their end."""
-        self._withdrawn += 1
-        held = True
-
-        def release() -> None:
-            nonlocal held
-            if held:
-                held = False
-                self._withdrawn -= 1
-                self._check_settled()
-
-        return release
-
-    def _check_settled(self) -> None:
-        if self.on_settled is not None and not self.in_progress():
-            self.on_settled()
+        or the gateway's decision counts, until it is answered, times out (`--call-timeout`) or
+        its client cancels it. Pings, `initialize` and notifications (a cancellation above all)
+        are never counted nor refused: a client can always cancel what it started."""
+        limit = self.gateway.max_in_progress
+        return len(self._inflight) >= limit
 
     def cancel_request(self, task: asyncio.Task[None]) -> None:
         """Cancel the task serving a request (its client cancelled it or left, or the gateway
@@ -860,7 +829,6 @@ class StdioRelay:
     def _forget(self, request_id: Any, task: asyncio.Task[None]) -> None:
         if self._inflight.get(request_id) is task:
             del self._inflight[request_id]
-        self._check_settled()
 
     async def _answer_from_client(self, message: dict[str, Any]) -> None:
         request_id = message.get("id")
@@ -957,11 +925,9 @@ class StdioRelay:
         if task is not None:
             self._forwarding.add(task)
         try:
-            # Cancelled once written, the request keeps its place until the server is done
-            # with it (`hold_place`).
             if relay is None:
-                return await upstream.request(method, params, progress=self._progress(params), hold=self.hold_place)
-            exchange.response, exchange.verbatim = await relay(exchange.message, hold=self.hold_place)
+                return await upstream.request(method, params, progress=self._progress(params))
+            exchange.response, exchange.verbatim = await relay(exchange.message)
         finally:
             self._forwarding.discard(task)  # type: ignore[arg-type]
         return result_of(exchange.response)

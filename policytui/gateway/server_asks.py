@@ -142,11 +142,6 @@ class ModernCalls:
         except asyncio.CancelledError:
             getter.cancel()
             call.give_up("the client cancelled the call")  # gone before the server asked
-            # The request ends once the call's own task has settled what the cancellation
-            # leaves: its audit line, and the place among its client's requests in progress
-            # that a call withdrawn from the server keeps (`StdioRelay.hold_place`), which a
-            # client without a session would otherwise lose along with its request.
-            await asyncio.wait({call.task})
             raise
         if call.task in done:
             getter.cancel()

@@ -47,7 +47,6 @@ from policytui.gateway.enforcer import INVALID, UpstreamFailure
 from policytui.gateway.unexpected import log_unexpected
 from policytui.gateway.upstream_common import (  # noqa: F401 - where these were, for callers
     Connect,
-    Hold,
     MessageHandler,
     Progress,
     hop_params,
@@ -246,11 +245,8 @@ class Upstream:
         *,
         progress: Progress | None = None,
         timeout: float | None = None,
-        hold: Hold | None = None,
     ) -> dict[str, Any]:
-        """Send one request upstream and return its raw result. Raises UpstreamFailure.
-        `hold` is not used: the SDK's client stops waiting for a request once it passes its
-        cancellation on, so a cancelled request's place is freed at once (docs/gateway.md)."""
+        """Send one request upstream and return its raw result. Raises UpstreamFailure."""
         session = self.session
         if not self.alive or session is None:
             # Gone (or its end read: `alive`) before this request went out: it was never sent

@@ -19,10 +19,6 @@ from policytui.gateway.enforcer import UpstreamFailure
 MessageHandler = Callable[[Any], Awaitable[None]]
 Connect = Callable[[MessageHandler], AbstractAsyncContextManager[Any]]
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
-# Called when a client cancels a request the server has: counts it as still in progress for
-# that client, and returns what frees its place once the server is done with it
-# (`StdioRelay.hold_place`).
-Hold = Callable[[], Callable[[], None]]
 
 INTERNAL_ERROR = -32603
 # `_meta` keys of the 2026-07-28 envelope belong to one hop; the upstream session adds its own.

@@ -37,7 +37,6 @@ from policytui.gateway.enforcer import INVALID, UpstreamFailure
 from policytui.gateway.linefeed import LineFeed, tap_stdout
 from policytui.gateway.unexpected import log_unexpected
 from policytui.gateway.upstream_common import (
-    Hold,
     MessageHandler,
     Progress,
     RpcError,
@@ -161,9 +160,6 @@ class StdioUpstream:
         # is a repeat, not the answer of the one request waiting.
         self._answered_last: dict[Any, None] = {}
         self._progress: dict[Any, Progress] = {}
-        # Requests their client cancelled once the server had them (`_withdraw`) -> what is
-        # called once the server is done with each, and the timer of its call time-out.
-        self._withdrawn: dict[Any, tuple[Callable[[], None], asyncio.TimerHandle | None]] = {}
         # Requests sent by `relay_now` that wait under a time limit, oldest first (one limit for
         # all, so also soonest due first), and the one timer for the soonest: a timer per call
         # would cost more than the rest of the waiting.
@@ -346,8 +342,6 @@ class StdioUpstream:
             if not future.done():
                 future.set_exception(UpstreamFailure(kind, unavailable_error(reason)))
         self._pending.clear()
-        for request_id in list(self._withdrawn):
-            self._settle_withdrawn(request_id)  # the server is done with them: it is gone
 
     # Properties of the server -----------------------------------------------------------------
 
@@ -567,11 +561,6 @@ class StdioUpstream:
             if future is not None:
                 self._note_answered(key)
                 return future
-            if key in self._withdrawn:
-                # The answer of a request its client cancelled: dropped, its place freed.
-                self._retired.pop(key, None)
-                self._settle_withdrawn(key)
-                return None
             if key in self._retired:
                 del self._retired[key]  # the late answer of a request given up on: dropped
                 return None
@@ -702,8 +691,7 @@ class StdioUpstream:
         while True:
             self._next_id += 1
             request_id = f"policytui-{self._next_id}"
-            if request_id not in self._pending and request_id not in self._retired and request_id not in self._withdrawn:
-                # a client may use this shape too
+            if request_id not in self._pending and request_id not in self._retired:  # a client may use this shape too
                 return request_id
 
     async def request(
@@ -714,12 +702,10 @@ class StdioUpstream:
         progress: Progress | None = None,
         timeout: float | None = None,
         meanwhile: Callable[[], object] | None = None,
-        hold: Hold | None = None,
     ) -> dict[str, Any]:
         """Send one request of the gateway's own upstream and return its raw result;
         `meanwhile`, when given, is called once the request is written, before its answer is
-        waited for; `hold`, when given, is called if the request is cancelled once written
-        (`_withdraw`).
+        waited for.
 
         Raises UpstreamFailure."""
         request_id = self._own_id()
@@ -738,13 +724,12 @@ class StdioUpstream:
         except Refusal:
             raise UpstreamFailure("error", _mcp_error(INTERNAL_ERROR, "the request could not be encoded")) from None
         try:
-            response, _ = await self._roundtrip(request_id, data, method, timeout, meanwhile, hold)
+            response, _ = await self._roundtrip(request_id, data, method, timeout, meanwhile)
         finally:
             self._progress.pop(request_id, None)
         return result_of(response)
 
-    async def relay(self, message: dict[str, Any], *, timeout: float | None = None,
-                    hold: Hold | None = None) -> tuple[dict[str, Any], bytes | None]:
+    async def relay(self, message: dict[str, Any], *, timeout: float | None = None) -> tuple[dict[str, Any], bytes | None]:
         """Pass a client's request upstream, re-encoded from the parsed `message` (the object
         the gateway decided on: the client's bytes never reach the server).
 
@@ -752,10 +737,10 @@ class StdioUpstream:
         response line is then returned exactly as the server sent it, for the client. Otherwise
         the id is the gateway's own and the line is None (the caller answers under the client's
         id). Returns the response message; raises UpstreamFailure when no response came
-        (unavailable, timeout); a JSON-RPC error response is returned. `hold`: as for `request`.
+        (unavailable, timeout); a JSON-RPC error response is returned.
         """
         out, remapped, data = self._outgoing(message)
-        response, line = await self._roundtrip(out["id"], data, out["method"], timeout, hold=hold)
+        response, line = await self._roundtrip(out["id"], data, out["method"], timeout)
         return response, (None if remapped else line)
 
     def _outgoing(self, message: dict[str, Any]) -> tuple[dict[str, Any], bool, bytes]:
@@ -771,8 +756,7 @@ class StdioUpstream:
             out["params"] = params
         # An id the server may still answer (a request given up on: cancelled, timed out) is
         # never sent again: the late answer would be taken for the new request's.
-        remapped = (client_id in self._pending or client_id in self._retired or client_id in self._withdrawn
-                    or not valid_id(client_id))
+        remapped = client_id in self._pending or client_id in self._retired or not valid_id(client_id)
         if remapped:
             out["id"] = self._own_id()
         try:
@@ -857,43 +841,15 @@ class StdioUpstream:
             UpstreamFailure("timeout", _mcp_error(REQUEST_TIMEOUT, f"Request {method!r} timed out"))
         )
 
-    def abandon(self, request_id: Any, hold: Hold) -> bool:
+    def abandon(self, request_id: Any) -> bool:
         """Stop waiting for a request sent by `relay_now` (its client cancelled it): the server
-        is told, `on_answer` is never called, and the request is withdrawn (`_withdraw`) under
-        what `hold` returns. False when it was answered already."""
+        is told, and `on_answer` is never called. False when it was answered already."""
         waiter = self._pending.get(request_id)
         if not isinstance(waiter, _Waiter) or waiter.done():
             return False
         waiter.discard()
         self._give_up(request_id, "caller cancelled")
-        self._withdraw(request_id, waiter.due if waiter.timed is not None else None, hold())
         return True
-
-    def _withdraw(self, request_id: Any, due: float | None, settled: Callable[[], None]) -> None:
-        """Keep a request its client cancelled once it was written (the server told so) as
-        work the server may still be doing: the spec lets a server ignore a cancellation, and a
-        tool already running usually finishes. `settled` is called once the server is done with
-        it: its answer comes (dropped), the call time-out runs out at `due` (the event loop's
-        clock; None: never), or the connection fails. Its client counts it among its requests in
-        progress until then, so a client calling and cancelling in a loop piles no more on the
-        server than its limit."""
-        loop = asyncio.get_running_loop()
-        timer = loop.call_at(due, self._settle_withdrawn, request_id) if due is not None else None
-        self._withdrawn[request_id] = (settled, timer)
-
-    def _settle_withdrawn(self, request_id: Any) -> None:
-        """The server is done with a withdrawn request, or the gateway gives up on it; its id
-        stays retired when it was not answered (a late answer is dropped)."""
-        entry = self._withdrawn.pop(request_id, None)
-        if entry is None:
-            return
-        settled, timer = entry
-        if timer is not None:
-            timer.cancel()
-        try:
-            settled()
-        except Exception:  # noqa: BLE001 - the connection's reader must go on whatever happens
-            log_unexpected(log, "freeing a withdrawn request's place failed")
 
     def _give_up(self, request_id: Any, reason: str) -> None:
         """Forget a request nobody waits for; its id stays retired until the server answers."""
@@ -906,7 +862,7 @@ class StdioUpstream:
 
     async def _roundtrip(
         self, request_id: Any, data: bytes, method: str, timeout: float | None,
-        meanwhile: Callable[[], object] | None = None, hold: Hold | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> tuple[dict[str, Any], bytes]:
         if not self.alive:
             raise UpstreamFailure("unavailable", unavailable_error(self.down_reason))
@@ -930,10 +886,8 @@ class StdioUpstream:
                 self.mark_down("it closed its input")
                 raise UpstreamFailure("lost", unavailable_error(self.down_reason)) from None
             written = True
-            loop = asyncio.get_running_loop()
-            due = loop.time() + seconds if seconds else None
             # A timer instead of a cancel scope: cheaper, and the future is all that waits.
-            timer = loop.call_at(due, _expire, future) if due is not None else None
+            timer = asyncio.get_running_loop().call_later(seconds, _expire, future) if seconds else None
             try:
                 if meanwhile is not None:
                     meanwhile()
@@ -948,13 +902,6 @@ class StdioUpstream:
         except anyio.get_cancelled_exc_class():
             if written:
                 self._retire(request_id)
-                if hold is not None and (future.cancelled() or not future.done()):
-                    # Not answered (the task's cancellation cancels the future it awaits).
-                    # Withdrawn here, in this task, not awaited in a task of its own: the
-                    # answers of the requests not cancelled are then acted on in the order the
-                    # server sent them (pinning counts on a client's listing being seen before
-                    # the gateway's own listing that the server answered after it).
-                    self._withdraw(request_id, due, hold())
                 with anyio.CancelScope(shield=True):
                     await self._cancel(request_id, "caller cancelled")
             raise
